@@ -1,0 +1,907 @@
+/*
+ * http.c - libevent glue: threads, limits, routing, responses, access log,
+ * graceful shutdown.
+ *
+ * Invariants: a struct req belongs to the loop thread that accepted it;
+ * only http_resume() may be called from another thread, and it hands the
+ * request back to that loop. Nothing here knows what a page is.
+ *
+ * Caveats: evhttp enforces the header and body size limits itself and
+ * answers 400/413 before we see the request; everything after that is
+ * ours. evhttp answers methods it does not know with 501 on its own, so
+ * every method it does know is allowed at that level and the router
+ * answers 405 for the wrong one.
+ */
+#include "http.h"
+
+#include "auth.h"
+#include "db.h"
+#include "metrics.h"
+#include "role.h"
+#include "template.h"
+#include "text.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <event2/util.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+struct server *g_server;
+
+struct worker {
+	int id;
+	pthread_t thread;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct db *db;
+	struct buf log;             /* access log lines waiting to be written */
+	struct event *tick;         /* flushes the log, drives shutdown */
+	int inflight;               /* requests handed to other threads */
+	bool stopping;
+	int64_t stop_deadline;
+	int listen_fd;
+};
+
+static struct worker *workers;
+static int nworkers;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+uint64_t http_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* ---- the access log ---- */
+
+static void log_flush(struct worker *w)
+{
+	if (w->log.len == 0)
+		return;
+	pthread_mutex_lock(&log_lock);
+	fwrite(w->log.data, 1, w->log.len, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&log_lock);
+	buf_reset(&w->log);
+}
+
+static void json_str(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+	buf_putc(b, '"');
+}
+
+static void access_log(struct req *r, size_t bytes)
+{
+	struct worker *w = r->w;
+	uint64_t us = http_now_us() - r->t0;
+	static const char *const names[] = {"GET", "POST", "PUT", "DELETE"};
+	const char *m = r->head ? "HEAD" : "GET";
+	const char *path = r->path ? r->path : evhttp_request_get_uri(r->ev);
+
+	if (r->method == M_POST)
+		m = names[1];
+	else if (r->method == M_PUT)
+		m = names[2];
+	else if (r->method == M_DELETE)
+		m = names[3];
+	metrics_request(r->route ? (int)(r->route - g_server->routes) : (int)g_server->nroutes,
+			r->status, us);
+	if (g_server->cfg.quiet)
+		return;
+	if (strcmp(g_server->cfg.log_format, "json") == 0) {
+		char ts[32];
+		time_t t = time(NULL);
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		buf_printf(&w->log, "{\"time\":\"%s\",\"method\":\"%s\",\"path\":", ts, m);
+		json_str(&w->log, path ? path : "");
+		buf_printf(&w->log,
+			   ",\"status\":%d,\"bytes\":%zu,\"us\":%llu,\"user\":%lld,\"addr\":",
+			   r->status, bytes, (unsigned long long)us, r->uid);
+		json_str(&w->log, r->addr);
+		buf_puts(&w->log, "}\n");
+	} else {
+		buf_printf(&w->log, "%s %s %s %d %zu %lluus\n", r->addr, m,
+			   path ? path : "-", r->status, bytes,
+			   (unsigned long long)us);
+	}
+	if (w->log.len > 16384)
+		log_flush(w);
+}
+
+/* ---- accessors ---- */
+
+const char *http_query(struct req *r, const char *name)
+{
+	return form_get(&r->query, name);
+}
+
+const char *http_form(struct req *r, const char *name)
+{
+	return form_get(&r->body, name);
+}
+
+const char *http_header(struct req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->ev), name);
+}
+
+const char *http_param(struct req *r, const char *name, size_t max, bool *too_long)
+{
+	const char *v = form_get(&r->body, name);
+
+	if (!v)
+		v = form_get(&r->query, name);
+	if (v && strlen(v) > max) {
+		if (too_long)
+			*too_long = true;
+	}
+	return v;
+}
+
+const char *http_arg(struct req *r, int i)
+{
+	return i < r->nargs ? r->args[i] : NULL;
+}
+
+long long http_int(struct req *r, const char *name, long long min, long long max,
+		   long long def)
+{
+	const char *v = http_param(r, name, 32, NULL);
+	char *end;
+	long long x;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || *end || x < min || x > max)
+		return def;
+	return x;
+}
+
+const char *http_msg(struct req *r, const char *key)
+{
+	return i18n_get(g_server->msgs, r->lang, key);
+}
+
+/* ---- responses ---- */
+
+void http_set_header(struct req *r, const char *name, const char *value)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+
+	evhttp_remove_header(h, name);
+	evhttp_add_header(h, name, value);
+}
+
+int http_bytes(struct req *r, int status, const char *type, const void *p, size_t n)
+{
+	buf_reset(&r->out);
+	buf_append(&r->out, p, n);
+	r->content_type = type;
+	return status;
+}
+
+json_t *http_ctx(struct req *r)
+{
+	json_t *c = json_object();
+
+	json_object_set_new(c, "lang", json_string(r->lang));
+	if (r->csrf)
+		json_object_set_new(c, "csrf", json_string(r->csrf));
+	if (r->uid) {
+		json_t *u = json_object();
+		json_object_set_new(u, "id", json_integer(r->uid));
+		json_object_set_new(u, "username", json_string(r->username));
+		json_object_set_new(u, "name", json_string(r->display_name));
+		json_object_set_new(u, "role", json_string(role_name(r->role)));
+		json_object_set_new(u, "is_staff", json_boolean(r->role >= ROLE_STAFF));
+		json_object_set_new(u, "is_editor", json_boolean(r->role >= ROLE_EDITOR));
+		json_object_set_new(u, "is_manager", json_boolean(r->role >= ROLE_MANAGER));
+		json_object_set_new(u, "is_admin", json_boolean(r->role >= ROLE_ADMIN));
+		json_object_set_new(c, "user", u);
+	}
+	json_object_set_new(c, "public_read", json_boolean(g_server->cfg.public_read));
+	json_object_set_new(c, "version", json_string(OFICIO_VERSION));
+	return c;
+}
+
+int http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
+{
+	json_t *common = http_ctx(r);
+
+	/* Page fields win over the common ones of the same name. */
+	json_object_update_missing(ctx, common);
+	json_decref(common);
+	if (g_server->nav_badges)
+		g_server->nav_badges(r, ctx);
+	buf_reset(&r->out);
+	if (tmpl_render(g_server->tmpl, tmpl, ctx, g_server->msgs, r->lang,
+			&r->out) < 0) {
+		fprintf(stderr, "oficio: cannot render template %s\n", tmpl);
+		json_decref(ctx);
+		buf_reset(&r->out);
+		buf_puts(&r->out, "Internal error\n");
+		r->content_type = "text/plain; charset=utf-8";
+		return 500;
+	}
+	json_decref(ctx);
+	r->content_type = "text/html; charset=utf-8";
+	return status;
+}
+
+int http_json(struct req *r, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	buf_reset(&r->out);
+	if (s) {
+		buf_puts(&r->out, s);
+		buf_putc(&r->out, '\n');
+		free(s);
+	}
+	r->content_type = "application/json";
+	return status;
+}
+
+int http_error(struct req *r, int status, const char *code, const char *msgkey)
+{
+	if (r->api || (r->route && (r->route->flags & R_API))) {
+		json_t *j = json_pack("{s:s, s:s}", "error", code, "message",
+				      http_msg(r, msgkey));
+		return http_json(r, status, j);
+	}
+	if (!g_server->tmpl || !tmpl_exists(g_server->tmpl, "error")) {
+		return http_bytes(r, status, "text/plain; charset=utf-8",
+				  http_msg(r, msgkey), strlen(http_msg(r, msgkey)));
+	}
+	json_t *c = json_object();
+	json_object_set_new(c, "status", json_integer(status));
+	json_object_set_new(c, "code", json_string(code));
+	json_object_set_new(c, "message", json_string(http_msg(r, msgkey)));
+	json_object_set_new(c, "title", json_string(http_msg(r, msgkey)));
+	return http_page(r, status, "error", c);
+}
+
+int http_redirect(struct req *r, const char *url)
+{
+	/* Only local targets: "/..." but not "//host". */
+	if (url[0] != '/' || url[1] == '/' || url[1] == '\\')
+		url = "/";
+	http_set_header(r, "Location", url);
+	buf_reset(&r->out);
+	r->content_type = "text/plain; charset=utf-8";
+	return 303;
+}
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "OK";
+	}
+}
+
+static void free_out(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}
+
+static bool accepts_gzip(struct req *r)
+{
+	const char *ae = http_header(r, "Accept-Encoding");
+	return ae && strstr(ae, "gzip");
+}
+
+/* Compress r->out in place (level 1: cheap, and most of the gain). */
+static bool gzip_out(struct req *r)
+{
+	z_stream z;
+	struct buf o = BUF_INIT;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return false;
+	if (buf_grow(&o, deflateBound(&z, r->out.len)) < 0) {
+		deflateEnd(&z);
+		return false;
+	}
+	z.next_in = (Bytef *)r->out.data;
+	z.avail_in = (uInt)r->out.len;
+	z.next_out = (Bytef *)o.data;
+	z.avail_out = (uInt)(o.cap - 1);
+	rc = deflate(&z, Z_FINISH);
+	if (rc != Z_STREAM_END) {
+		deflateEnd(&z);
+		buf_free(&o);
+		return false;
+	}
+	o.len = z.total_out;
+	deflateEnd(&z);
+	buf_free(&r->out);
+	r->out = o;
+	return true;
+}
+
+static void req_free(struct req *r)
+{
+	form_free(&r->query);
+	form_free(&r->body);
+	json_decref(r->json);
+	for (int i = 0; i < r->nargs; i++)
+		free(r->args[i]);
+	free(r->path);
+	free(r->username);
+	free(r->display_name);
+	free(r->csrf);
+	buf_free(&r->out);
+	free(r);
+}
+
+static void send_reply(struct req *r)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct evbuffer *eb;
+	size_t n;
+
+	if (r->status < 100 || r->status > 599)
+		r->status = 500;
+	evhttp_add_header(h, "Content-Security-Policy",
+			  "default-src 'self'; img-src 'self' data:; "
+			  "frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Referrer-Policy", "same-origin");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	if (!evhttp_find_header(h, "Cache-Control"))
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	if (r->content_type && !evhttp_find_header(h, "Content-Type"))
+		evhttp_add_header(h, "Content-Type", r->content_type);
+	if (r->out.len > 1024 && !evhttp_find_header(h, "Content-Encoding") &&
+	    r->content_type &&
+	    (strncmp(r->content_type, "text/", 5) == 0 ||
+	     strncmp(r->content_type, "application/json", 16) == 0 ||
+	     strncmp(r->content_type, "application/atom", 16) == 0) &&
+	    accepts_gzip(r) && gzip_out(r)) {
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+		evhttp_add_header(h, "Vary", "Accept-Encoding");
+	}
+	n = r->out.len;
+	eb = evbuffer_new();
+	if (n) {
+		char *data = buf_detach(&r->out);
+		evbuffer_add_reference(eb, data, n, free_out, NULL);
+	}
+	evhttp_send_reply(r->ev, r->status, reason(r->status), eb);
+	evbuffer_free(eb);
+	r->sent = true;
+	access_log(r, n);
+}
+
+/* ---- routing ---- */
+
+/* Match path against pattern; captures go to r->args. */
+static bool route_match(const char *pattern, const char *path, struct req *r)
+{
+	const char *p = pattern, *s = path;
+	int nargs = 0;
+	char *args[4];
+
+	while (*p) {
+		if (p[0] == '{' && p[1] == '*') {
+			if (nargs < 4)
+				args[nargs++] = xstrdup(s);
+			s += strlen(s);
+			p += strcspn(p, "}") + 1;
+			continue;
+		}
+		if (*p == '{') {
+			size_t n = strcspn(s, "/");
+			if (n == 0 || nargs >= 4)
+				goto fail;
+			args[nargs++] = xstrndup(s, n);
+			s += n;
+			p += strcspn(p, "}");
+			if (*p)
+				p++;
+			continue;
+		}
+		if (*p != *s)
+			goto fail;
+		p++;
+		s++;
+	}
+	if (*s)
+		goto fail;
+	for (int i = 0; i < nargs; i++)
+		r->args[i] = args[i];
+	r->nargs = nargs;
+	return true;
+fail:
+	for (int i = 0; i < nargs; i++)
+		free(args[i]);
+	return false;
+}
+
+static int method_bit(enum evhttp_cmd_type t, bool *head)
+{
+	*head = false;
+	switch (t) {
+	case EVHTTP_REQ_GET: return M_GET;
+	case EVHTTP_REQ_HEAD: *head = true; return M_GET;
+	case EVHTTP_REQ_POST: return M_POST;
+	case EVHTTP_REQ_PUT: return M_PUT;
+	case EVHTTP_REQ_DELETE: return M_DELETE;
+	default: return 0;
+	}
+}
+
+static void allow_header(struct req *r, int methods)
+{
+	struct buf a = BUF_INIT;
+
+	if (methods & M_GET)
+		buf_puts(&a, "GET, HEAD, ");
+	if (methods & M_POST)
+		buf_puts(&a, "POST, ");
+	if (methods & M_PUT)
+		buf_puts(&a, "PUT, ");
+	if (methods & M_DELETE)
+		buf_puts(&a, "DELETE, ");
+	if (a.len >= 2)
+		buf_truncate(&a, a.len - 2);
+	http_set_header(r, "Allow", a.data);
+	buf_free(&a);
+}
+
+static void client_addr(struct req *r)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->ev);
+	const char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (g_server->cfg.trust_proxy) {
+		const char *xff = http_header(r, "X-Forwarded-For");
+		if (xff && *xff) {
+			size_t n = strcspn(xff, ",");
+			const char *t = xff;
+			if (!text_utf8_valid(t, n))
+				n = 0;
+			snprintf(r->addr, sizeof(r->addr), "%.*s", (int)n, t);
+			return;
+		}
+	}
+	if (c)
+		evhttp_connection_get_peer(c, (char **)&host, &port);
+	snprintf(r->addr, sizeof(r->addr), "%s", host ? host : "-");
+}
+
+static const char *content_type_of(struct req *r)
+{
+	const char *ct = http_header(r, "Content-Type");
+	return ct ? ct : "";
+}
+
+/* Read and parse the body per Content-Type. Returns 0 or an HTTP status. */
+static int read_body(struct req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	size_t n = evbuffer_get_length(in);
+	size_t cap = (r->route->flags & R_UPLOAD) ? g_server->cfg.max_upload + 65536
+						    : g_server->cfg.max_body;
+	const char *ct = content_type_of(r);
+	const char *data;
+
+	if (n > cap)
+		return 413;
+	data = (const char *)evbuffer_pullup(in, -1);
+	if (n == 0)
+		data = "";
+	if (r->route->flags & R_RAWBODY) {
+		r->raw = data;
+		r->raw_len = n;
+		return 0;
+	}
+	if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
+		if (form_parse_urlencoded(&r->body, data, n) < 0)
+			return 400;
+	} else if (strncasecmp(ct, "multipart/form-data", 19) == 0) {
+		if (form_parse_multipart(&r->body, ct, data, n) < 0)
+			return 400;
+	} else if (strncasecmp(ct, "application/json", 16) == 0) {
+		json_error_t e;
+		r->json = json_loadb(data, n, JSON_REJECT_DUPLICATES, &e);
+		if (!r->json)
+			return 400;
+	} else if (n > 0) {
+		return 415;
+	}
+	return 0;
+}
+
+static const char *pick_lang(struct req *r)
+{
+	static const char *const have[] = {"es", "en", NULL};
+	const char *q = form_get(&r->query, "lang");
+
+	if (q && (strcmp(q, "es") == 0 || strcmp(q, "en") == 0))
+		return strcmp(q, "es") == 0 ? "es" : "en";
+	return form_accept_language(http_header(r, "Accept-Language"), have, "es");
+}
+
+static void dispatch(struct req *r)
+{
+	struct evhttp_request *ev = r->ev;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *rawpath = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *rawq = uri ? evhttp_uri_get_query(uri) : NULL;
+	int allowed = 0, status;
+	size_t plen;
+
+	r->lang = "es";
+	client_addr(r);
+	r->method = method_bit(evhttp_request_get_command(ev), &r->head);
+	if (!rawpath || !*rawpath)
+		rawpath = "/";
+	if (form_decode(rawpath, strlen(rawpath), false, &r->path, &plen) < 0 ||
+	    (rawq && form_parse_urlencoded(&r->query, rawq, strlen(rawq)) < 0)) {
+		r->api = strncmp(rawpath, "/api/", 5) == 0;
+		r->status = http_error(r, 400, "bad_request", "err.bad_request");
+		return;
+	}
+	r->api = strncmp(r->path, "/api/", 5) == 0;
+	r->lang = pick_lang(r);
+	for (size_t i = 0; i < g_server->nroutes; i++) {
+		const struct route *rt = &g_server->routes[i];
+		if (!route_match(rt->pattern, r->path, r))
+			continue;
+		if (rt->methods & r->method) {
+			r->route = rt;
+			break;
+		}
+		allowed |= rt->methods;
+		for (int k = 0; k < r->nargs; k++)
+			free(r->args[k]);
+		r->nargs = 0;
+	}
+	if (!r->route) {
+		if (allowed) {
+			allow_header(r, allowed);
+			r->status = http_error(r, 405, "method_not_allowed",
+					       "err.method");
+		} else {
+			auth_resolve(r);
+			r->status = http_error(r, 404, "not_found", "err.not_found");
+		}
+		return;
+	}
+	auth_resolve(r);
+	if (!r->uid && !(r->route->flags & R_PUBLIC) &&
+	    (r->route->min_role > ROLE_ANON || !g_server->cfg.public_read)) {
+		if (r->api || r->method != M_GET) {
+			r->status = http_error(r, 401, "unauthorized", "err.login_needed");
+		} else {
+			struct buf loc = BUF_INIT;
+			const char *uristr = evhttp_request_get_uri(ev);
+			buf_puts(&loc, "/login?next=");
+			buf_url(&loc, uristr, strlen(uristr));
+			r->status = http_redirect(r, loc.data);
+			buf_free(&loc);
+		}
+		return;
+	}
+	if (r->role < r->route->min_role) {
+		r->status = http_error(r, 403, "forbidden", "err.forbidden");
+		return;
+	}
+	if (r->method != M_GET) {
+		status = read_body(r);
+		if (status) {
+			r->status = http_error(r, status,
+					       status == 413 ? "too_large" :
+					       status == 415 ? "unsupported_media_type" :
+							       "bad_request",
+					       status == 413 ? "err.too_large" :
+					       status == 415 ? "err.media_type" :
+							       "err.bad_request");
+			return;
+		}
+		if (!(r->route->flags & R_NOCSRF) && !auth_csrf_ok(r)) {
+			r->status = http_error(r, 403, "csrf", "err.csrf");
+			return;
+		}
+	}
+	r->status = r->route->handler(r);
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct worker *w = arg;
+	struct req *r = xcalloc(1, sizeof(*r));
+
+	r->t0 = http_now_us();
+	r->ev = ev;
+	r->w = w;
+	r->db = w->db;
+	buf_init(&r->out);
+	dispatch(r);
+	if (r->status == HTTP_DEFERRED) {
+		w->inflight++;
+		return;
+	}
+	send_reply(r);
+	req_free(r);
+}
+
+/* ---- deferred requests ---- */
+
+struct resume {
+	struct req *r;
+	handler_fn fn;
+};
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct resume *rs = arg;
+	struct req *r = rs->r;
+
+	(void)fd;
+	(void)what;
+	r->w->inflight--;
+	r->status = rs->fn(r);
+	free(rs);
+	if (r->status == HTTP_DEFERRED) {
+		r->w->inflight++;
+		return;
+	}
+	send_reply(r);
+	req_free(r);
+}
+
+void http_resume(struct req *r, handler_fn fn)
+{
+	struct resume *rs = xmalloc(sizeof(*rs));
+	struct timeval zero = {0, 0};
+
+	rs->r = r;
+	rs->fn = fn;
+	if (event_base_once(r->w->base, -1, EV_TIMEOUT, on_resume, rs, &zero) < 0) {
+		fprintf(stderr, "oficio: cannot resume a request\n");
+		abort();
+	}
+}
+
+/* ---- threads and shutdown ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	log_flush(w);
+	if (stop_requested && !w->stopping) {
+		/* Stop accepting; the socket stays open for the others until
+		 * main closes it. */
+		w->stopping = true;
+		w->stop_deadline = (int64_t)time(NULL) + 10;
+		if (w->bound)
+			evhttp_del_accept_socket(w->http, w->bound);
+		w->bound = NULL;
+	}
+	if (w->stopping && (w->inflight == 0 || (int64_t)time(NULL) > w->stop_deadline))
+		event_base_loopexit(w->base, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	event_base_dispatch(w->base);
+	log_flush(w);
+	return NULL;
+}
+
+static int worker_init(struct worker *w, int id, int fd)
+{
+	struct buf err = BUF_INIT;
+	struct timeval tick = {0, 200000};
+	const struct config *cfg = &g_server->cfg;
+
+	w->id = id;
+	w->listen_fd = fd;
+	buf_init(&w->log);
+	w->base = event_base_new();
+	w->http = w->base ? evhttp_new(w->base) : NULL;
+	if (!w->http)
+		return -1;
+	w->db = db_open(cfg->db_path, NULL, false, &err);
+	if (!w->db) {
+		fprintf(stderr, "oficio: %s\n", err.data);
+		buf_free(&err);
+		return -1;
+	}
+	evhttp_set_max_headers_size(w->http, 16384);
+	evhttp_set_max_body_size(w->http,
+				 (ev_ssize_t)(cfg->max_upload > cfg->max_body ?
+							  cfg->max_upload + 65536 :
+							  cfg->max_body));
+	evhttp_set_timeout(w->http, cfg->timeout_s);
+	evhttp_set_allowed_methods(w->http,
+				   EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+					   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+					   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+					   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+	evhttp_set_default_content_type(w->http, "text/html; charset=utf-8");
+	evhttp_set_gencb(w->http, on_request, w);
+	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+	if (!w->bound)
+		return -1;
+	w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
+	event_add(w->tick, &tick);
+	if (g_server->worker_start)
+		g_server->worker_start(w->base, w->db, id);
+	return 0;
+}
+
+static int listen_socket(const char *hostport)
+{
+	char host[256];
+	const char *colon = strrchr(hostport, ':');
+	struct addrinfo hints, *res = NULL;
+	int fd = -1, one = 1;
+
+	if (!colon || (size_t)(colon - hostport) >= sizeof(host)) {
+		fprintf(stderr, "oficio: --listen wants HOST:PORT, not %s\n", hostport);
+		return -1;
+	}
+	memcpy(host, hostport, (size_t)(colon - hostport));
+	host[colon - hostport] = '\0';
+	if (host[0] == '[') { /* [::1]:8080 */
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res) != 0 || !res) {
+		fprintf(stderr, "oficio: cannot resolve %s\n", hostport);
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 1024) < 0) {
+		fprintf(stderr, "oficio: cannot listen on %s: %s\n", hostport,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	} else {
+		evutil_make_socket_nonblocking(fd);
+		evutil_make_socket_closeonexec(fd);
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int http_serve(struct server *srv)
+{
+	sigset_t set;
+	int fd, sig, rc = 0;
+
+	g_server = srv;
+	raise_fd_limit();
+	if (evthread_use_pthreads() < 0) {
+		fprintf(stderr, "oficio: libevent has no thread support\n");
+		return 1;
+	}
+	fd = listen_socket(srv->cfg.listen);
+	if (fd < 0)
+		return 1;
+	/* Signals are taken by the main thread alone, with sigwait. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	nworkers = srv->cfg.threads;
+	workers = xcalloc((size_t)nworkers, sizeof(*workers));
+	for (int i = 0; i < nworkers; i++) {
+		if (worker_init(&workers[i], i, fd) < 0) {
+			fprintf(stderr, "oficio: cannot start thread %d\n", i);
+			return 1;
+		}
+	}
+	for (int i = 0; i < nworkers; i++)
+		pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+	printf("oficio %s listening on http://%s/ (%d threads)\n", OFICIO_VERSION,
+	       srv->cfg.listen, nworkers);
+	fflush(stdout);
+
+	while (sigwait(&set, &sig) != 0)
+		;
+	printf("oficio: %s, finishing requests in flight\n",
+	       sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	fflush(stdout);
+	stop_requested = 1;
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i].thread, NULL);
+	close(fd);
+	for (int i = 0; i < nworkers; i++) {
+		struct worker *w = &workers[i];
+		if (w->tick)
+			event_free(w->tick);
+		evhttp_free(w->http);
+		event_base_free(w->base);
+		db_close(w->db);
+		buf_free(&w->log);
+	}
+	free(workers);
+	printf("oficio: stopped\n");
+	fflush(stdout);
+	return rc;
+}

@@ -1,0 +1,311 @@
+/*
+ * import.c - `oficio import DIR`: a folder of Markdown files becomes pages.
+ *
+ * Each *.md file is one page: the slug from the file name, the title from
+ * front matter or the first "# " heading (which is then not repeated in
+ * the body), the category from the sub-folder. A file whose slug exists
+ * becomes a new revision of that page (unchanged text is skipped). Each
+ * file is one transaction: a bad file is reported and skipped, never
+ * half-imported.
+ *
+ * Front matter is the flat kind Oficio's own export writes: a first line
+ * "---", then `key: value` lines (values plain, "double-quoted" with
+ * backslash escapes, or [inline, lists]), then "---". Nested YAML is
+ * reported as an error rather than guessed at; that keeps the format
+ * honest without a YAML library for a dozen keys.
+ */
+#include "buf.h"
+#include "cli.h"
+#include "db.h"
+#include "fmatter.h"
+#include "pages.h"
+#include "text.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct import_stats {
+	int created, updated, unchanged, failed;
+};
+
+static int read_all(const char *path, struct buf *out, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[16384];
+	size_t got;
+
+	if (!f)
+		return -1;
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (out->len + got > max) {
+			fclose(f);
+			return -2;
+		}
+		buf_append(out, chunk, got);
+	}
+	fclose(f);
+	return buf_error(out) ? -1 : 0;
+}
+
+static long long user_by_name(struct db *db, const char *name)
+{
+	sqlite3_stmt *st;
+	long long id = 0;
+
+	if (!name || !*name)
+		return 0;
+	st = db_stmt(db, "SELECT id FROM users WHERE username = ?1");
+	if (!st)
+		return 0;
+	db_bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return id;
+}
+
+/* Owner, backup owner, review interval and lesson fields, after the save,
+ * inside the file's transaction. */
+static int apply_meta(struct db *db, long long page_id, const struct fmatter *fm)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	int rc;
+
+	st = db_stmt(db, "UPDATE pages SET owner_id = coalesce(?2, owner_id), "
+			 "backup_owner_id = coalesce(?3, backup_owner_id), "
+			 "review_days = coalesce(?4, review_days), "
+			 "status = coalesce(?5, status) WHERE id = ?1");
+	if (!st)
+		return -1;
+	db_bind_int(st, 1, page_id);
+	if ((v = fmatter_get(fm, "owner")) && user_by_name(db, v))
+		db_bind_int(st, 2, user_by_name(db, v));
+	if ((v = fmatter_get(fm, "backup_owner")) && user_by_name(db, v))
+		db_bind_int(st, 3, user_by_name(db, v));
+	if ((v = fmatter_get(fm, "review_days")) && atoi(v) >= 1 && atoi(v) <= 3650)
+		db_bind_int(st, 4, atoi(v));
+	if ((v = fmatter_get(fm, "status")) &&
+	    (strcmp(v, "draft") == 0 || strcmp(v, "in_review") == 0 ||
+	     strcmp(v, "published") == 0 || strcmp(v, "archived") == 0))
+		db_bind_text(st, 5, v);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	v = fmatter_get(fm, "kind");
+	if (!v || strcmp(v, "lesson") != 0)
+		return 0;
+	st = db_stmt(db,
+		"INSERT INTO lessons(page_id, procedure_id, bent_rule, rule, outcome, happened_on) "
+		"VALUES (?1, (SELECT id FROM pages WHERE slug = ?2), ?3, ?4, ?5, ?6) "
+		"ON CONFLICT(page_id) DO UPDATE SET procedure_id = excluded.procedure_id, "
+		"bent_rule = excluded.bent_rule, rule = excluded.rule, outcome = excluded.outcome, "
+		"happened_on = excluded.happened_on");
+	if (!st)
+		return -1;
+	db_bind_int(st, 1, page_id);
+	db_bind_text(st, 2, fmatter_get(fm, "procedure"));
+	v = fmatter_get(fm, "bent_rule");
+	db_bind_int(st, 3, v && (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0));
+	v = fmatter_get(fm, "rule");
+	db_bind_text(st, 4, v ? v : "");
+	v = fmatter_get(fm, "outcome");
+	db_bind_text(st, 5, v && (strcmp(v, "positive") == 0 || strcmp(v, "negative") == 0 ||
+				  strcmp(v, "mixed") == 0) ? v : NULL);
+	db_bind_text(st, 6, fmatter_get(fm, "happened_on"));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Import one file; prints why when it fails. */
+static void import_file(struct db *db, const char *path, const char *rel_dir,
+			const char *name, struct import_stats *s)
+{
+	struct buf text = BUF_INIT, slug = BUF_INIT, title = BUF_INIT, body = BUF_INIT;
+	struct fmatter fm;
+	struct page_save in;
+	struct save_result res;
+	const char *md, *v;
+	int rc;
+
+	memset(&fm, 0, sizeof(fm));
+	rc = read_all(path, &text, MARKDOWN_MAX + 65536);
+	if (rc == -2 || text.len > MARKDOWN_MAX + 65536) {
+		fprintf(stderr, "import: %s: larger than %d bytes, skipped\n", path, MARKDOWN_MAX);
+		goto fail;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "import: %s: %s, skipped\n", path, strerror(errno));
+		goto fail;
+	}
+	if (!text_utf8_valid(text.data, text.len)) {
+		fprintf(stderr, "import: %s: not UTF-8 text, skipped\n", path);
+		goto fail;
+	}
+	md = text.data;
+	if (fmatter_parse(&fm, text.data, &md) < 0) {
+		fprintf(stderr, "import: %s: front matter: %s, skipped\n", path, fm.error);
+		goto fail;
+	}
+	/* Title: front matter, else the first "# " heading (dropped from the
+	 * body, since the page shows its title), else the file name. */
+	if ((v = fmatter_get(&fm, "title")) && *v) {
+		buf_puts(&title, v);
+		buf_puts(&body, md);
+	} else {
+		const char *p = md;
+		while (*p == '\n' || *p == '\r')
+			p++;
+		if (p[0] == '#' && p[1] == ' ') {
+			size_t n = strcspn(p + 2, "\r\n"), tl = n;
+			const char *t = text_trim(p + 2, &tl);
+			buf_append(&title, t, tl);
+			p += 2 + n;
+			while (*p == '\n' || *p == '\r')
+				p++;
+			buf_puts(&body, p);
+		} else {
+			buf_append(&title, name, strlen(name) - 3);
+			buf_puts(&body, md);
+		}
+	}
+	if ((v = fmatter_get(&fm, "slug")) && text_slug_valid(v, SLUG_MAX))
+		buf_puts(&slug, v);
+	else
+		text_slugify(&slug, name, strlen(name) - 3, SLUG_MAX);
+	memset(&in, 0, sizeof(in));
+	in.slug = slug.data;
+	in.title = title.data;
+	in.markdown = body.data;
+	in.kind = fmatter_get(&fm, "kind");
+	if (!in.kind)
+		in.kind = "procedure";
+	in.category = fmatter_get(&fm, "category");
+	if (!in.category)
+		in.category = rel_dir;
+	in.tags = fmatter_get(&fm, "tags");
+	in.comment = "import";
+	in.base_rev = -1;
+	if (db_begin(db) < 0) {
+		fprintf(stderr, "import: %s: %s\n", path, db_errmsg(db));
+		goto fail;
+	}
+	pages_save(db, &in, &res);
+	if (res.status == SAVE_INVALID || res.status == SAVE_TOO_LARGE || res.status == SAVE_ERROR ||
+	    res.status == SAVE_CONFLICT) {
+		db_rollback(db);
+		fprintf(stderr, "import: %s: %s, skipped\n", path,
+			res.status == SAVE_INVALID ? res.err_key :
+			res.status == SAVE_TOO_LARGE ? "too large" : db_errmsg(db));
+		goto fail;
+	}
+	if (apply_meta(db, res.page_id, &fm) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		fprintf(stderr, "import: %s: %s, skipped\n", path, db_errmsg(db));
+		goto fail;
+	}
+	if (res.status == SAVE_CREATED)
+		s->created++;
+	else if (res.status == SAVE_SAVED)
+		s->updated++;
+	else
+		s->unchanged++;
+	goto out;
+fail:
+	s->failed++;
+out:
+	fmatter_free(&fm);
+	buf_free(&text);
+	buf_free(&slug);
+	buf_free(&title);
+	buf_free(&body);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Walk dir (rel is the category path so far) in name order. */
+static void walk(struct db *db, const char *root, const char *rel, struct import_stats *s,
+		 int depth)
+{
+	struct buf path = BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	buf_printf(&path, "%s%s%s", root, *rel ? "/" : "", rel);
+	d = opendir(path.data);
+	if (!d) {
+		fprintf(stderr, "import: cannot open %s: %s\n", path.data, strerror(errno));
+		s->failed++;
+		buf_free(&path);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		struct buf full = BUF_INIT, sub = BUF_INIT;
+		struct stat sb;
+		size_t len = strlen(names[i]);
+
+		buf_printf(&full, "%s/%s", path.data, names[i]);
+		if (stat(full.data, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			/* "history" holds an export's old revisions, not pages. */
+			if (depth < 8 && !(depth == 0 && strcmp(names[i], "history") == 0) &&
+			    strcmp(names[i], "files") != 0) {
+				buf_printf(&sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+				walk(db, root, sub.data, s, depth + 1);
+			}
+		} else if (S_ISREG(sb.st_mode) && len > 3 && strcmp(names[i] + len - 3, ".md") == 0) {
+			import_file(db, full.data, rel, names[i], s);
+			int done = s->created + s->updated + s->unchanged + s->failed;
+			if (done % 500 == 0)
+				fprintf(stderr, "import: %d files...\n", done);
+		}
+		buf_free(&full);
+		buf_free(&sub);
+		free(names[i]);
+	}
+	free(names);
+	buf_free(&path);
+}
+
+int cli_import(struct db *db, const char *dir)
+{
+	struct import_stats s = {0, 0, 0, 0};
+	struct timespec t0, t1;
+	struct stat sb;
+
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "oficio: import: %s is not a folder\n", dir);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	walk(db, dir, "", &s, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("import: %d new, %d updated, %d unchanged, %d skipped with errors (%.1f s)\n",
+	       s.created, s.updated, s.unchanged, s.failed,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	cli_audit(db, "import", dir, "");
+	return s.failed ? 1 : 0;
+}

@@ -1,0 +1,241 @@
+/*
+ * page_view.c - reading: home, a page, an old revision, history, diff,
+ * browse by category and tag.
+ *
+ * Pages a visitor may not see answer 404, the same as pages that do not
+ * exist, so status and existence do not leak.
+ */
+#include "buf.h"
+#include "db.h"
+#include "diff.h"
+#include "http.h"
+#include "pages.h"
+#include "role.h"
+#include "routes.h"
+#include "text.h"
+#include "view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "devolucion-fuera-de-plazo" -> "Devolucion fuera de plazo": a title to
+ * offer when someone follows a link to a page that does not exist. */
+static char *title_from_slug(const char *slug)
+{
+	char *t = xstrdup(slug);
+
+	for (char *p = t; *p; p++)
+		if (*p == '-')
+			*p = ' ';
+	if (t[0] >= 'a' && t[0] <= 'z')
+		t[0] = (char)(t[0] - 32);
+	return t;
+}
+
+static int not_found(struct req *r, const char *slug)
+{
+	json_t *c = json_object();
+	bool valid = slug && text_slug_valid(slug, SLUG_MAX);
+
+	json_object_set_new(c, "title", json_string(http_msg(r, "page.missing_title")));
+	if (valid) {
+		char *t = title_from_slug(slug);
+		json_object_set_new(c, "slug", json_string(slug));
+		json_object_set_new(c, "new_title", json_string(t));
+		free(t);
+	}
+	json_object_set_new(c, "can_create", json_boolean(valid && r->role >= ROLE_STAFF));
+	return http_page(r, 404, "missing", c);
+}
+
+/* Load the page of the route, or NULL after answering 404. */
+static json_t *load(struct req *r, int rev, int *status)
+{
+	const char *slug = http_arg(r, 0);
+	json_t *p = NULL;
+
+	if (slug && text_slug_valid(slug, SLUG_MAX))
+		p = pages_get(r->db, slug, rev);
+	if (p && !view_can_see(r, p)) {
+		json_decref(p);
+		p = NULL;
+	}
+	if (!p)
+		*status = not_found(r, slug);
+	return p;
+}
+
+static json_t *page_ctx(struct req *r, json_t *p)
+{
+	json_t *c = json_object();
+
+	view_time(r, p, "saved_at");
+	view_time(r, p, "verified_at");
+	view_time(r, p, "created_at");
+	view_labels(r, p);
+	json_object_set_new(p, "can_edit", json_boolean(view_can_edit(r, p)));
+	json_object_set_new(p, "can_propose",
+			    json_boolean(r->role >= ROLE_STAFF && !view_can_edit(r, p)));
+	json_object_set_new(p, "has_toc", json_boolean(json_array_size(json_object_get(p, "toc")) >= 3));
+	json_object_set(c, "title", json_object_get(p, "title"));
+	json_object_set_new(c, "page", p);
+	return c;
+}
+
+int page_view(struct req *r)
+{
+	int status = 404;
+	json_t *p = load(r, 0, &status), *c;
+
+	if (!p)
+		return status;
+	c = page_ctx(r, p);
+	json_object_set_new(p, "backlinks",
+			    pages_backlinks(r->db, json_string_value(json_object_get(p, "slug"))));
+	return http_page(r, 200, "page", c);
+}
+
+int page_revision(struct req *r)
+{
+	int status = 404;
+	long long n;
+	char *end;
+	const char *ns = http_arg(r, 1);
+	json_t *p, *c;
+
+	n = strtoll(ns, &end, 10);
+	if (*end || n < 1 || n > 1000000000)
+		return not_found(r, http_arg(r, 0));
+	p = load(r, (int)n, &status);
+	if (!p)
+		return status;
+	c = page_ctx(r, p);
+	json_object_set_new(c, "old_revision", json_true());
+	return http_page(r, 200, "page", c);
+}
+
+int page_history(struct req *r)
+{
+	int status = 404;
+	json_t *p = load(r, 0, &status), *c, *h;
+
+	if (!p)
+		return status;
+	h = pages_history(r->db, json_integer_value(json_object_get(p, "id")));
+	view_times(r, h, "saved_at");
+	{
+		/* Each row offers "compare with previous" and, for editors,
+		 * "restore" on anything but the current revision. */
+		size_t i;
+		json_t *v;
+		int cur = (int)json_integer_value(json_object_get(p, "current_rev"));
+		json_array_foreach(h, i, v) {
+			int n = (int)json_integer_value(json_object_get(v, "n"));
+			json_object_set_new(v, "prev", n > 1 ? json_integer(n - 1) : json_null());
+			json_object_set_new(v, "is_current", json_boolean(n == cur));
+			json_object_set_new(v, "can_restore",
+					    json_boolean(n != cur && r->role >= ROLE_EDITOR));
+		}
+	}
+	c = page_ctx(r, p);
+	json_object_set_new(c, "history", h);
+	return http_page(r, 200, "history", c);
+}
+
+int page_diff(struct req *r)
+{
+	int status = 404, from, to, cur, added = 0, removed = 0;
+	json_t *p = load(r, 0, &status), *c, *hunks;
+	long long id;
+	char *a = NULL, *b = NULL;
+	struct diff_lines la, lb;
+	struct diff_op *ops = NULL;
+	size_t nops = 0;
+
+	if (!p)
+		return status;
+	cur = (int)json_integer_value(json_object_get(p, "current_rev"));
+	id = json_integer_value(json_object_get(p, "id"));
+	to = (int)http_int(r, "to", 1, cur, cur);
+	from = (int)http_int(r, "from", 1, cur, to > 1 ? to - 1 : 1);
+	a = pages_markdown(r->db, id, from);
+	b = pages_markdown(r->db, id, to);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		json_decref(p);
+		return http_error(r, 400, "bad_request", "err.revision");
+	}
+	diff_lines_split(&la, a, strlen(a));
+	diff_lines_split(&lb, b, strlen(b));
+	diff_compute(&la, &lb, &ops, &nops);
+	hunks = diff_hunks_json(&la, &lb, ops, nops, 3, &added, &removed);
+	c = page_ctx(r, p);
+	json_object_set_new(c, "from", json_integer(from));
+	json_object_set_new(c, "to", json_integer(to));
+	json_object_set_new(c, "hunks", hunks);
+	json_object_set_new(c, "added", json_integer(added));
+	json_object_set_new(c, "removed", json_integer(removed));
+	json_object_set_new(c, "same", json_boolean(added == 0 && removed == 0));
+	{
+		/* The revision pickers of the form. */
+		json_t *revs = json_array();
+		for (int n = cur; n >= 1 && n > cur - 200; n--)
+			json_array_append_new(revs, json_pack("{s:i, s:b, s:b}", "n", n,
+				"is_from", n == from, "is_to", n == to));
+		json_object_set_new(c, "revisions", revs);
+	}
+	free(ops);
+	diff_lines_free(&la);
+	diff_lines_free(&lb);
+	free(a);
+	free(b);
+	return http_page(r, 200, "diff", c);
+}
+
+int page_home(struct req *r)
+{
+	json_t *c = json_object();
+	json_t *recent = pages_recent(r->db, 15, r->role, r->uid);
+
+	view_times(r, recent, "saved_at");
+	view_labels_all(r, recent);
+	json_object_set_new(c, "title", json_string(http_msg(r, "home.title")));
+	json_object_set_new(c, "recent", recent);
+	json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
+	json_object_set_new(c, "tags", pages_tags(r->db, r->role, r->uid));
+	json_object_set_new(c, "is_home", json_true());
+	return http_page(r, 200, "home", c);
+}
+
+int page_browse(struct req *r)
+{
+	bool too_long = false;
+	const char *kind = http_param(r, "kind", 20, &too_long);
+	const char *cat = http_param(r, "category", CATEGORY_MAX, &too_long);
+	const char *tag = http_param(r, "tag", 40, &too_long);
+	const char *status = http_param(r, "status", 20, &too_long);
+	json_t *c, *list;
+
+	if (too_long)
+		return http_error(r, 400, "bad_request", "err.bad_request");
+	if (kind && !*kind)
+		kind = NULL;
+	if (cat && !*cat)
+		cat = NULL;
+	if (tag && !*tag)
+		tag = NULL;
+	/* Archived pages are listed for managers only. */
+	if (status && (strcmp(status, "archived") != 0 || r->role < ROLE_MANAGER))
+		status = NULL;
+	list = pages_list(r->db, kind, cat, tag, status, r->role, r->uid, 500, 0);
+	view_labels_all(r, list);
+	c = json_object();
+	json_object_set_new(c, "title", json_string(cat ? cat : tag ? tag : http_msg(r, "browse.title")));
+	json_object_set_new(c, "pages", list);
+	json_object_set_new(c, "category", cat ? json_string(cat) : json_null());
+	json_object_set_new(c, "tag", tag ? json_string(tag) : json_null());
+	json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
+	json_object_set_new(c, "tags", pages_tags(r->db, r->role, r->uid));
+	return http_page(r, 200, "browse", c);
+}

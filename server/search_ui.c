@@ -1,0 +1,128 @@
+/*
+ * search_ui.c - the search page, /api/v1/search and /api/v1/suggest.
+ *
+ * The page works without JavaScript (a GET form); static/oficio.js adds
+ * search-as-you-type on top through /api/v1/suggest.
+ */
+#include "buf.h"
+#include "db.h"
+#include "pages.h"
+#include "http.h"
+#include "metrics.h"
+#include "role.h"
+#include "routes.h"
+#include "search.h"
+#include "view.h"
+
+
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_MAX 2000
+
+static const char *opt(struct req *r, const char *name, size_t max, bool *bad)
+{
+	const char *v = http_param(r, name, max, bad);
+	return v && *v ? v : NULL;
+}
+
+/* Run the search the request asks for; NULL after answering 400. */
+static json_t *run(struct req *r, int *status, int limit_default)
+{
+	bool bad = false;
+	struct search_params p;
+	json_t *res;
+	char *log_users;
+
+	memset(&p, 0, sizeof(p));
+	p.q = http_param(r, "q", QUERY_MAX, &bad);
+	p.kind = opt(r, "kind", 20, &bad);
+	p.category = opt(r, "category", 80, &bad);
+	p.tag = opt(r, "tag", 40, &bad);
+	p.status = opt(r, "status", 20, &bad);
+	if (bad) {
+		*status = http_error(r, 400, "bad_request", "err.query_too_long");
+		return NULL;
+	}
+	p.limit = (int)http_int(r, "limit", 1, 100, limit_default);
+	p.offset = (int)http_int(r, "offset", 0, 10000, 0);
+	p.role = r->role;
+	p.user_id = r->uid;
+	log_users = db_setting(r->db, "search_log_users");
+	p.log_user = log_users && strcmp(log_users, "1") == 0;
+	free(log_users);
+	if (!p.q)
+		p.q = "";
+	res = search_run(db_handle(r->db), &p);
+	if (!res) {
+		*status = http_error(r, 500, "error", "err.internal");
+		return NULL;
+	}
+	if (*p.q)
+		metrics_search(json_integer_value(json_object_get(res, "total")) == 0);
+	return res;
+}
+
+int search_page(struct req *r)
+{
+	int status = 200;
+	const char *q = http_param(r, "q", QUERY_MAX, NULL);
+	json_t *c = json_object(), *res = NULL;
+
+	json_object_set_new(c, "title", json_string(http_msg(r, "search.title")));
+	json_object_set_new(c, "q", json_string(q ? q : ""));
+	json_object_set_new(c, "is_search", json_true());
+	if (q && *q) {
+		res = run(r, &status, 20);
+		if (!res) {
+			json_decref(c);
+			return status;
+		}
+		view_labels_all(r, json_object_get(res, "results"));
+		view_times(r, json_object_get(res, "results"), "verified_at");
+		json_object_set_new(c, "searched", json_true());
+		json_object_set_new(c, "res", res);
+	}
+	{
+		bool bad = false;
+		const char *kind = opt(r, "kind", 20, &bad);
+		static const char *const kinds[] = {"procedure", "lesson", "reference"};
+		json_t *opts = json_array();
+		struct buf k = BUF_INIT;
+		for (size_t i = 0; i < 3; i++) {
+			buf_reset(&k);
+			buf_printf(&k, "kind.%s", kinds[i]);
+			json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "value", kinds[i],
+				"label", http_msg(r, k.data), "selected", kind && strcmp(kind, kinds[i]) == 0));
+		}
+		buf_free(&k);
+		json_object_set_new(c, "kinds", opts);
+		json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
+	}
+	return http_page(r, 200, "search", c);
+}
+
+int api_search(struct req *r)
+{
+	int status = 200;
+	json_t *res = run(r, &status, 20);
+
+	if (!res)
+		return status;
+	return http_json(r, 200, res);
+}
+
+int api_suggest(struct req *r)
+{
+	bool bad = false;
+	const char *q = http_param(r, "q", 200, &bad);
+	json_t *res;
+
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.query_too_long");
+	res = search_suggest(db_handle(r->db), q ? q : "", (int)http_int(r, "limit", 1, 20, 8),
+			     r->role, r->uid);
+	if (!res)
+		return http_error(r, 500, "error", "err.internal");
+	return http_json(r, 200, json_pack("{s:o}", "results", res));
+}

@@ -1,0 +1,147 @@
+/*
+ * view.c - shaping data for templates.
+ */
+#include "view.h"
+
+#include "buf.h"
+#include "db.h"
+#include "http.h"
+#include "pages.h"
+#include "role.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const months_es[] = {"ene", "feb", "mar", "abr", "may", "jun",
+					"jul", "ago", "sep", "oct", "nov", "dic"};
+static const char *const months_en[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+void view_date(int64_t t, char *out)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	/* strftime cannot overflow: the year of a 64-bit time_t we accept
+	 * has four digits (dates come from our own clock). */
+	if (strftime(out, 11, "%Y-%m-%d", &tm) == 0)
+		out[0] = '\0';
+}
+
+void view_count(struct buf *out, const char *msg, long long n)
+{
+	const char *p = strstr(msg, "{n}");
+
+	if (!p) {
+		buf_puts(out, msg);
+		return;
+	}
+	buf_append(out, msg, (size_t)(p - msg));
+	buf_printf(out, "%lld", n);
+	buf_puts(out, p + 3);
+}
+
+void view_time(struct req *r, json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	struct buf k = BUF_INIT, s = BUF_INIT;
+	time_t t;
+	struct tm tm;
+	int64_t ago;
+	bool en = strcmp(r->lang, "en") == 0;
+
+	if (!json_is_integer(v))
+		return;
+	t = (time_t)json_integer_value(v);
+	gmtime_r(&t, &tm);
+	if (en)
+		buf_printf(&s, "%s %d, %d, %02d:%02d UTC", months_en[tm.tm_mon], tm.tm_mday,
+			   tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+	else
+		buf_printf(&s, "%d %s %d, %02d:%02d UTC", tm.tm_mday, months_es[tm.tm_mon],
+			   tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+	buf_printf(&k, "%s_text", key);
+	json_object_set_new(obj, k.data, json_string(s.data));
+
+	ago = db_now() - (int64_t)t;
+	buf_reset(&s);
+	if (ago < 60)
+		buf_puts(&s, http_msg(r, "time.now"));
+	else if (ago < 3600)
+		view_count(&s, http_msg(r, "time.minutes"), ago / 60);
+	else if (ago < 86400)
+		view_count(&s, http_msg(r, "time.hours"), ago / 3600);
+	else
+		view_count(&s, http_msg(r, "time.days"), ago / 86400);
+	buf_reset(&k);
+	buf_printf(&k, "%s_ago", key);
+	json_object_set_new(obj, k.data, json_string(s.data));
+	buf_free(&k);
+	buf_free(&s);
+}
+
+void view_times(struct req *r, json_t *arr, const char *key)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		view_time(r, v, key);
+}
+
+void view_labels(struct req *r, json_t *obj)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const char *status = json_string_value(json_object_get(obj, "status"));
+	struct buf k = BUF_INIT;
+
+	if (kind) {
+		buf_printf(&k, "kind.%s", kind);
+		json_object_set_new(obj, "kind_label", json_string(http_msg(r, k.data)));
+		json_object_set_new(obj, "is_procedure", json_boolean(strcmp(kind, "procedure") == 0));
+		json_object_set_new(obj, "is_lesson", json_boolean(strcmp(kind, "lesson") == 0));
+	}
+	if (status) {
+		buf_reset(&k);
+		buf_printf(&k, "status.%s", status);
+		json_object_set_new(obj, "status_label", json_string(http_msg(r, k.data)));
+		json_object_set_new(obj, "is_published", json_boolean(strcmp(status, "published") == 0));
+		json_object_set_new(obj, "is_draft", json_boolean(strcmp(status, "draft") == 0));
+		json_object_set_new(obj, "is_archived", json_boolean(strcmp(status, "archived") == 0));
+		json_object_set_new(obj, "is_in_review", json_boolean(strcmp(status, "in_review") == 0));
+	}
+	buf_free(&k);
+}
+
+void view_labels_all(struct req *r, json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		view_labels(r, v);
+}
+
+bool view_can_see(struct req *r, json_t *page)
+{
+	json_t *cb = json_object_get(page, "created_by");
+
+	return pages_visible(r->role, r->uid,
+			     json_string_value(json_object_get(page, "status")),
+			     json_is_integer(cb) ? json_integer_value(cb) : 0);
+}
+
+bool view_can_edit(struct req *r, json_t *page)
+{
+	const char *status = json_string_value(json_object_get(page, "status"));
+	json_t *cb = json_object_get(page, "created_by");
+	long long author = json_is_integer(cb) ? json_integer_value(cb) : 0;
+
+	if (r->role >= ROLE_EDITOR)
+		return true;
+	/* Staff edit their own drafts and returned lessons directly. */
+	return r->role >= ROLE_STAFF && author == r->uid && status &&
+	       strcmp(status, "draft") == 0;
+}

@@ -1,0 +1,37 @@
+/*
+ * view.h - small helpers that shape store data for templates: dates in
+ * the reader's language, "3 days ago", and permission facts a template
+ * needs to show or hide a button (the router still enforces them).
+ */
+#ifndef OFICIO_VIEW_H
+#define OFICIO_VIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct req;
+
+/* obj[key] is a Unix time (or null): add key+"_text" ("23 nov 2026,
+ * 14:05") and key+"_ago" ("hace 3 días") in r's language. */
+void view_time(struct req *r, json_t *obj, const char *key);
+/* The same for every element of an array of objects. */
+void view_times(struct req *r, json_t *arr, const char *key);
+/* Add "kind_label" (catalogue kind.procedure...) and "status_label". */
+void view_labels(struct req *r, json_t *obj);
+void view_labels_all(struct req *r, json_t *arr);
+
+/* May r edit this page directly (without a proposal)? */
+bool view_can_edit(struct req *r, json_t *page);
+/* May r see this page at all? */
+bool view_can_see(struct req *r, json_t *page);
+
+/* Append msg with its "{n}" replaced by n (messages are data, never
+ * format strings). */
+struct buf;
+void view_count(struct buf *out, const char *msg, long long n);
+
+/* "YYYY-MM-DD" of a Unix time, into out[11]. */
+void view_date(int64_t t, char *out);
+
+#endif

@@ -1,0 +1,764 @@
+/*
+ * test_search.c - search.c against a real in-memory database built from
+ * schema/001_init.sql (run from the repository root): tokenizers, the
+ * query builder, ranking, filters, visibility, snippets, suggestions,
+ * re-indexing and the search log.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "role.h"
+#include "search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { U_READER = 1, U_STAFF = 2, U_EDITOR = 3, U_MANAGER = 4, U_OTHER = 5 };
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b);
+}
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "sql error: %s\n", err ? err : "?");
+	sqlite3_free(err);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+static long long count_rows(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+struct page {
+	long long id;
+	const char *slug, *kind, *title, *category, *status;
+	long long author;
+	const char *tags; /* space-separated */
+	const char *body;
+};
+
+static void add_page(sqlite3 *db, const struct page *p)
+{
+	static const char ins_page[] =
+		"INSERT INTO pages (id, slug, kind, title, category, status,"
+		" current_rev, created_by, created_at, updated_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, 0, 0)";
+	static const char ins_rev[] =
+		"INSERT INTO revisions (page_id, n, title, markdown, html, text,"
+		" author_id, created_at) VALUES (?1, 1, ?2, ?3, '', ?3, ?4, 0)";
+	static const char ins_tag[] =
+		"INSERT INTO page_tags (page_id, tag) VALUES (?1, ?2)";
+	sqlite3_stmt *st;
+	char *tags = strdup(p->tags), *save = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db, ins_page, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_text(st, 2, p->slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, p->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, p->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, p->author);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+
+	assert_int_equal(sqlite3_prepare_v2(db, ins_rev, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_text(st, 2, p->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, p->author);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+
+	for (char *t = strtok_r(tags, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		assert_int_equal(sqlite3_prepare_v2(db, ins_tag, -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_int64(st, 1, p->id);
+		sqlite3_bind_text(st, 2, t, -1, SQLITE_TRANSIENT);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+	}
+	free(tags);
+	assert_int_equal(search_index_page(db, p->id, p->title, "", p->tags, p->body), 0);
+}
+
+static const struct page pages[] = {
+	{1, "devolucion-tardia", "procedure", "Devolución tardía de productos",
+	 "caja", "published", U_EDITOR, "devoluciones plazos",
+	 "Cuando el cliente trae un producto fuera de plazo (más de 30 días), "
+	 "el encargado puede aceptar la devolución con un vale. Revisar el "
+	 "ticket y anotar el motivo."},
+	{2, "cambio-talla", "procedure", "Cambio de talla", "tienda",
+	 "published", U_EDITOR, "cambios",
+	 "Los cambios de talla se hacen sin ticket. La devolución del importe "
+	 "no procede en rebajas."},
+	{3, "reembolso-tarjeta", "reference", "Reembolso con tarjeta", "caja",
+	 "published", U_EDITOR, "pagos",
+	 "El reembolso se hace a la misma tarjeta. <b>x</b> "
+	 "<script>alert(1)</script> & \"comillas\" 'simples'."},
+	{4, "cliente-enfadado", "lesson", "Cliente enfadado en caja", "caja",
+	 "published", U_STAFF, "lecciones",
+	 "Un cliente quería la devolución de unas botas usadas. Le ofrecimos "
+	 "un vale y se fue contento."},
+	{5, "borrador-garantia", "procedure", "Borrador garantía extendida",
+	 "caja", "draft", U_STAFF, "",
+	 "La garantía extendida cubre dos años."},
+	{6, "garantia-revision", "procedure", "Garantía de electrodomésticos",
+	 "caja", "in_review", U_STAFF, "", "Garantía de tres años en hornos."},
+	{7, "garantia-antigua", "procedure", "Garantía antigua", "caja",
+	 "archived", U_EDITOR, "", "La garantía antigua era de un año."},
+	{8, "devoluciones", "reference", "Devoluciones", "caja", "published",
+	 U_EDITOR, "", "Índice de procedimientos."},
+	{9, "cierre-caja", "procedure", "Cierre de caja", "caja", "published",
+	 U_EDITOR, "",
+	 "Anotar cada reembolso, cada reembolso parcial y el total de "
+	 "reembolsos del día en el cuaderno."},
+};
+
+static int setup(void **state)
+{
+	sqlite3 *db;
+	char *schema = read_file("schema/001_init.sql");
+
+	assert_non_null(schema);
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(search_register(db), SQLITE_OK);
+	exec_ok(db, schema);
+	free(schema);
+	exec_ok(db, "INSERT INTO users (id, username, display_name, role, created_at) VALUES"
+		    " (1, 'lector', 'Lector', 'reader', 0),"
+		    " (2, 'ana', 'Ana', 'staff', 0),"
+		    " (3, 'eva', 'Eva', 'editor', 0),"
+		    " (4, 'marta', 'Marta', 'manager', 0),"
+		    " (5, 'otro', 'Otro', 'staff', 0)");
+	exec_ok(db, "BEGIN");
+	for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
+		add_page(db, &pages[k]);
+	exec_ok(db, "COMMIT");
+	*state = db;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	sqlite3_close(*state);
+	return 0;
+}
+
+/* Search as role/user with optional filters; never NULL. */
+static json_t *run(sqlite3 *db, const char *q, int role, long long user,
+		   const char *status)
+{
+	struct search_params p = {.q = q, .limit = 20, .role = role,
+				  .user_id = user, .status = status};
+	json_t *r = search_run(db, &p);
+
+	assert_non_null(r);
+	return r;
+}
+
+static long long total_of(json_t *r)
+{
+	return json_integer_value(json_object_get(r, "total"));
+}
+
+static const char *slug_at(json_t *r, size_t i)
+{
+	json_t *res = json_object_get(r, "results");
+
+	if (i >= json_array_size(res))
+		return "";
+	return json_string_value(json_object_get(json_array_get(res, i), "slug"));
+}
+
+static bool has_slug(json_t *r, const char *slug)
+{
+	json_t *res = json_object_get(r, "results");
+
+	for (size_t i = 0; i < json_array_size(res); i++)
+		if (!strcmp(slug_at(r, i), slug))
+			return true;
+	return false;
+}
+
+static void parse_str(const char *q, struct buf *all, struct buf *any,
+		      struct buf *norm, bool *has)
+{
+	struct search_query sq = {all, any, norm, false};
+
+	buf_reset(all);
+	buf_reset(any);
+	buf_reset(norm);
+	assert_int_equal(search_parse(q, strlen(q), &sq), 0);
+	*has = sq.has_terms;
+}
+
+static void test_parse(void **state)
+{
+	struct buf all = BUF_INIT, any = BUF_INIT, norm = BUF_INIT;
+	bool has;
+
+	(void)state;
+	parse_str("Devoluciónes  FUERA de plazo", &all, &any, &norm, &has);
+	assert_true(has);
+	/* Stop words dropped; neighbours as phrases for ranking only. */
+	assert_string_equal(all.data,
+			    "(\"devoluciones\" AND \"fuera\" AND \"plazo\") AND"
+			    " (\"devoluciones fuera\" OR \"fuera de plazo\" OR"
+			    " (\"devoluciones\" AND \"fuera\" AND \"plazo\"))");
+	assert_string_equal(any.data,
+			    "\"devoluciones\" OR \"fuera\" OR \"plazo\" OR"
+			    " \"devoluciones fuera\" OR \"fuera de plazo\"");
+	assert_string_equal(norm.data, "devoluciones fuera de plazo");
+
+	parse_str("\"fuera de plazo\" devol* -tarjeta", &all, &any, &norm, &has);
+	assert_string_equal(all.data,
+			    "(\"fuera de plazo\" AND \"devol\"*) NOT (\"tarjeta\")");
+	assert_string_equal(norm.data, "\"fuera de plazo\" devol* -tarjeta");
+
+	parse_str("talla OR tarjeta vale", &all, &any, &norm, &has);
+	assert_string_equal(all.data, "(\"talla\" OR \"tarjeta\") AND \"vale\"");
+	assert_string_equal(any.data, "\"talla\" OR \"tarjeta\" OR \"vale\"");
+	assert_string_equal(norm.data, "talla OR tarjeta vale");
+	parse_str("vale (ticket) caja*", &all, &any, &norm, &has);
+	assert_string_equal(all.data, "(\"vale\" AND \"ticket\" AND \"caja\"*) AND"
+			    " (\"vale ticket\" OR (\"vale\" AND \"ticket\" AND \"caja\"*))");
+
+	/* Operators typed by users are words. */
+	parse_str("NEAR -AND NOT", &all, &any, &norm, &has);
+	assert_string_equal(all.data, "(\"near\" AND \"not\") NOT (\"and\")");
+
+	/* Only stop words: they are searched rather than dropped. */
+	parse_str("de la", &all, &any, &norm, &has);
+	assert_string_equal(all.data, "\"de\" AND \"la\"");
+
+	parse_str("-foo -\"bar baz\"", &all, &any, &norm, &has);
+	assert_false(has);
+	assert_string_equal(all.data, "");
+	assert_string_equal(norm.data, "-foo -\"bar baz\"");
+
+	parse_str("foo-bar", &all, &any, &norm, &has);
+	assert_string_equal(any.data, "\"foo\" OR \"bar\" OR \"foo bar\"");
+	parse_str("x* -\"y\"", &all, &any, &norm, &has);
+	assert_string_equal(all.data, "(\"x\") NOT (\"y\")");
+
+	parse_str("", &all, &any, &norm, &has);
+	assert_false(has);
+	parse_str("OR", &all, &any, &norm, &has);
+	assert_false(has);
+
+	/* 40 words: capped at 32. */
+	parse_str("a1 a2 a3 a4 a5 a6 a7 a8 a9 b1 b2 b3 b4 b5 b6 b7 b8 b9 c1 c2 "
+		  "c3 c4 c5 c6 c7 c8 c9 d1 d2 d3 d4 d5 d6 d7 d8 d9 e1 e2 e3 e4",
+		  &all, &any, &norm, &has);
+	assert_non_null(strstr(any.data, "\"d5\""));
+	assert_null(strstr(any.data, "\"d6\""));
+
+	buf_free(&all);
+	buf_free(&any);
+	buf_free(&norm);
+}
+
+static void test_accents_and_plurals(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "devoluciones fuera de plazo", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	assert_false(json_is_true(json_object_get(r, "fallback")));
+	json_decref(r);
+
+	r = run(db, "DEVOLUCION TARDIA", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+
+	r = run(db, "devolucion", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "devolucion-tardia"));
+	assert_true(has_slug(r, "cambio-talla"));
+	assert_true(has_slug(r, "cliente-enfadado"));
+	json_decref(r);
+
+	r = run(db, "dias", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "devolucion-tardia"));
+	json_decref(r);
+
+	r = run(db, "reembolsos", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "reembolso-tarjeta"));
+	assert_true(has_slug(r, "cierre-caja"));
+	json_decref(r);
+}
+
+static void test_prefix(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "devol*", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "devolucion-tardia"));
+	assert_true(has_slug(r, "devoluciones"));
+	json_decref(r);
+
+	/* Longer than the stem "devolu": matched on the surface form. */
+	r = run(db, "devolucio*", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "devolucion-tardia"));
+	assert_true(has_slug(r, "devoluciones"));
+	json_decref(r);
+
+	r = run(db, "tarj* reem*", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "reembolso-tarjeta");
+	json_decref(r);
+}
+
+static void test_phrase(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "\"fuera de plazo\"", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+
+	r = run(db, "\"plazo fuera\"", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	assert_false(json_is_true(json_object_get(r, "fallback")));
+	json_decref(r);
+}
+
+static void test_exclude_and_or(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "devolucion -vale", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "cambio-talla"));
+	assert_false(has_slug(r, "devolucion-tardia"));
+	assert_false(has_slug(r, "cliente-enfadado"));
+	json_decref(r);
+
+	r = run(db, "talla OR tarjeta", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 2);
+	assert_true(has_slug(r, "cambio-talla"));
+	assert_true(has_slug(r, "reembolso-tarjeta"));
+	json_decref(r);
+}
+
+static void test_fallback(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r = run(db, "tarjeta zapatillas", ROLE_READER, U_READER, NULL);
+
+	assert_true(json_is_true(json_object_get(r, "fallback")));
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "reembolso-tarjeta");
+	json_decref(r);
+}
+
+static void test_ranking(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	/* Title beats three mentions in a body. */
+	r = run(db, "reembolso", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "reembolso-tarjeta");
+	assert_string_equal(slug_at(r, 1), "cierre-caja");
+	assert_true(json_real_value(json_object_get(json_array_get(
+		json_object_get(r, "results"), 0), "score")) > 0);
+	json_decref(r);
+
+	/* The exact title (same words, any accent or number) comes first. */
+	r = run(db, "devolución", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "devoluciones");
+	json_decref(r);
+	r = run(db, "cierre de caja", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "cierre-caja");
+	json_decref(r);
+
+	/* Pages that have the words apart, in titles too, rank below the
+	 * one that says "fuera de plazo". */
+	static const struct page rivals[] = {
+		{30, "devolucion-tarjeta", "procedure", "Devolución con tarjeta",
+		 "caja", "published", U_EDITOR, "",
+		 "La devolución con tarjeta se abona en la misma tarjeta. El plazo "
+		 "del abono es de cinco días. Si la tarjeta es de fuera de la Unión "
+		 "Europea, avisar al encargado. Devolución parcial: igual."},
+		{31, "devoluciones-online", "procedure", "Devoluciones online", "web",
+		 "published", U_EDITOR, "",
+		 "Los pedidos online se devuelven en tienda o por correo. Fuera de "
+		 "la tienda, el plazo lo marca el transportista. Devoluciones de "
+		 "pedidos online: ver plazo."},
+	};
+	for (size_t k = 0; k < sizeof(rivals) / sizeof(rivals[0]); k++)
+		add_page(db, &rivals[k]);
+	r = run(db, "devoluciones fuera de plazo", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 3);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+	r = run(db, "devolucion tardia", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+}
+
+static void test_filters(void **state)
+{
+	sqlite3 *db = *state;
+	struct search_params p = {.q = "devolucion", .limit = 20,
+				  .role = ROLE_READER, .user_id = U_READER};
+	json_t *r;
+
+	p.kind = "lesson";
+	r = search_run(db, &p);
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "cliente-enfadado");
+	json_decref(r);
+
+	p.kind = NULL;
+	p.category = "tienda";
+	r = search_run(db, &p);
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "cambio-talla");
+	json_decref(r);
+
+	p.category = NULL;
+	p.tag = "plazos";
+	r = search_run(db, &p);
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+
+	/* Pagination: total stays the count of every match. */
+	p.tag = NULL;
+	p.limit = 1;
+	p.offset = 1;
+	r = search_run(db, &p);
+	assert_int_equal(total_of(r), 4);
+	assert_int_equal(json_array_size(json_object_get(r, "results")), 1);
+	json_decref(r);
+	p.offset = 50;
+	r = search_run(db, &p);
+	assert_int_equal(total_of(r), 4);
+	assert_int_equal(json_array_size(json_object_get(r, "results")), 0);
+	json_decref(r);
+}
+
+static void test_visibility(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "garantia", ROLE_ANON, 0, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+	r = run(db, "garantia", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+	r = run(db, "garantia", ROLE_STAFF, U_OTHER, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+
+	/* The author sees her draft and the page she submitted. */
+	r = run(db, "garantia", ROLE_STAFF, U_STAFF, NULL);
+	assert_int_equal(total_of(r), 2);
+	assert_true(has_slug(r, "borrador-garantia"));
+	assert_true(has_slug(r, "garantia-revision"));
+	json_decref(r);
+
+	r = run(db, "garantia", ROLE_EDITOR, U_EDITOR, NULL);
+	assert_int_equal(total_of(r), 2);
+	assert_false(has_slug(r, "garantia-antigua"));
+	json_decref(r);
+
+	/* Archived: only when asked for, and only by a manager. */
+	r = run(db, "garantia", ROLE_MANAGER, U_MANAGER, NULL);
+	assert_false(has_slug(r, "garantia-antigua"));
+	json_decref(r);
+	r = run(db, "garantia", ROLE_EDITOR, U_EDITOR, "archived");
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+	r = run(db, "garantia", ROLE_MANAGER, U_MANAGER, "archived");
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "garantia-antigua");
+	json_decref(r);
+	r = run(db, "garantia", ROLE_READER, U_READER, "draft");
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+}
+
+/* Every '<' of a snippet opens or closes a <mark>. */
+static void assert_only_marks(const char *s)
+{
+	for (const char *p = strchr(s, '<'); p; p = strchr(p + 1, '<'))
+		assert_true(!strncmp(p, "<mark>", 6) || !strncmp(p, "</mark>", 7));
+}
+
+static void test_snippets(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r = run(db, "tarjeta", ROLE_READER, U_READER, NULL);
+	const char *snip = json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "results"), 0), "snippet"));
+
+	assert_non_null(snip);
+	assert_null(strstr(snip, "<b>"));
+	assert_null(strstr(snip, "<script"));
+	assert_non_null(strstr(snip, "&lt;b&gt;x&lt;/b&gt;"));
+	assert_non_null(strstr(snip, "&lt;script&gt;"));
+	assert_non_null(strstr(snip, "&amp; &quot;comillas&quot; &#39;simples&#39;"));
+	assert_non_null(strstr(snip, "<mark>tarjeta</mark>"));
+	assert_only_marks(snip);
+	json_decref(r);
+
+	/* The original (accented) word is highlighted. */
+	r = run(db, "devoluciones fuera de plazo", ROLE_READER, U_READER, NULL);
+	snip = json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "results"), 0), "snippet"));
+	assert_non_null(strstr(snip, "<mark>devolución</mark>"));
+	assert_non_null(strstr(snip, "<mark>fuera de plazo</mark>"));
+	assert_only_marks(snip);
+	json_decref(r);
+
+	/* Page text cannot forge markers. */
+	assert_int_equal(search_index_page(db, 20, "Marcas", "", "",
+					   "texto \x01<b>marcado\x02 falso"), 0);
+	exec_ok(db, "INSERT INTO pages (id, slug, kind, title, created_at, updated_at)"
+		    " VALUES (20, 'marcas', 'reference', 'Marcas', 0, 0)");
+	r = run(db, "marcado", ROLE_READER, U_READER, NULL);
+	snip = json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "results"), 0), "snippet"));
+	assert_non_null(strstr(snip, "&lt;b&gt;<mark>marcado</mark>"));
+	assert_only_marks(snip);
+	json_decref(r);
+}
+
+static void test_hostile(void **state)
+{
+	sqlite3 *db = *state;
+	static const char *const qs[] = {
+		"", " ", "\"", "\"\"", "\"devolucion", "devolucion\"", "(", ")",
+		"(devolucion", "devolucion)", ":", "title:devolucion",
+		"{title}:x", "^devolucion", "*", "**", "devolucion**", "-", "--",
+		"- -", "-*", "NEAR", "NEAR(a b)", "AND", "OR", "NOT", "a AND",
+		"OR OR OR", "devolucion OR", "OR devolucion", "a OR -b",
+		"\xff\xfe", "dev\xc3olucion", "\xc3", "caf\xc3\xa9\x80",
+		"\xe2\x80\xa8", "x\x01y\x02z", "'; DROP TABLE pages; --",
+		"\xf0\x9f\x98\x80 devolucion", "devoluci\xcc\x81n",
+	};
+	char big[2100];
+	json_t *r;
+
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		r = run(db, qs[k], ROLE_READER, U_READER, NULL);
+		assert_true(json_is_integer(json_object_get(r, "total")));
+		assert_true(json_is_array(json_object_get(r, "results")));
+		json_decref(r);
+	}
+	for (size_t k = 0; k < sizeof(big) - 1; k++)
+		big[k] = "\"()*:^-{}"[k % 9];
+	big[sizeof(big) - 1] = '\0';
+	r = run(db, big, ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+	for (size_t k = 0; k < sizeof(big) - 1; k++)
+		big[k] = k % 3 == 2 ? ' ' : 'a' + (char)(k % 26);
+	r = run(db, big, ROLE_READER, U_READER, NULL);
+	json_decref(r);
+
+	/* NFD input (macOS) folds like NFC. */
+	r = run(db, "devoluci\xcc\x81n tardi\xcc\x81" "a", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+}
+
+static void test_reindex(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "importe", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 1);
+	json_decref(r);
+
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, 2, "Cambio de talla", "Zapatos",
+					   "cambios",
+					   "Los cambios de zapatos necesitan la caja."), 0);
+	exec_ok(db, "COMMIT");
+	r = run(db, "importe", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+	r = run(db, "zapato", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "cambio-talla");
+	json_decref(r);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM words_vocab WHERE term = 'importe'"), 0);
+
+	assert_int_equal(search_rebuild(db), 0);
+	exec_ok(db, "INSERT INTO pages_fts (pages_fts) VALUES ('integrity-check')");
+	r = run(db, "zapatos", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 1);
+	json_decref(r);
+}
+
+static void test_suggestion(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = run(db, "devolucoin", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "suggestion")),
+			    "devolucion");
+	json_decref(r);
+
+	r = run(db, "reenbolso tarjeta", ROLE_READER, U_READER, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "suggestion")),
+			    "reembolso tarjeta");
+	json_decref(r);
+
+	/* Short words: one edit at most. */
+	r = run(db, "vael", ROLE_READER, U_READER, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "suggestion")), "vale");
+	json_decref(r);
+
+	/* Nothing near; known words need no correction. */
+	r = run(db, "xyzzyq", ROLE_READER, U_READER, NULL);
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+	r = run(db, "reembolso", ROLE_READER, U_READER, NULL);
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+
+	/* A word only a draft has is not offered to a reader. */
+	r = run(db, "estendida", ROLE_READER, U_READER, NULL);
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+	r = run(db, "estendida", ROLE_STAFF, U_STAFF, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "suggestion")),
+			    "extendida");
+	json_decref(r);
+}
+
+static void test_suggest(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	r = search_suggest(db, "devol", 10, ROLE_READER, U_READER);
+	assert_non_null(r);
+	assert_int_equal(json_array_size(r), 2);
+	/* Titles that start with the typed text first, shorter first. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "slug")),
+			    "devoluciones");
+	json_decref(r);
+
+	r = search_suggest(db, "Devolució", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 2);
+	json_decref(r);
+
+	r = search_suggest(db, "devolucion tar", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "slug")),
+			    "devolucion-tardia");
+	json_decref(r);
+
+	/* Body words are not titles. */
+	r = search_suggest(db, "vale", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+
+	r = search_suggest(db, "borr", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+	r = search_suggest(db, "borr", 10, ROLE_STAFF, U_STAFF);
+	assert_int_equal(json_array_size(r), 1);
+	json_decref(r);
+
+	static const char *const qs[] = {"", "d", "\"", "*", "(", "\xff", "OR", "-"};
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		r = search_suggest(db, qs[k], 10, ROLE_READER, U_READER);
+		assert_non_null(r);
+		assert_true(json_is_array(r));
+		json_decref(r);
+	}
+}
+
+static void test_log(void **state)
+{
+	sqlite3 *db = *state;
+	struct search_params p = {.q = "Devolución  TARDÍA", .limit = 5,
+				  .role = ROLE_READER, .user_id = U_READER};
+	json_t *r;
+
+	exec_ok(db, "DELETE FROM search_log");
+	r = search_run(db, &p);
+	json_decref(r);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log WHERE"
+				    " query = 'devolucion tardia' AND hits = 1"
+				    " AND user_id IS NULL"), 1);
+
+	p.q = "zzzz nada";
+	p.log_user = true;
+	r = search_run(db, &p);
+	json_decref(r);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log WHERE"
+				    " query = 'zzzz nada' AND hits = 0 AND user_id = 1"), 1);
+
+	p.no_log = true;
+	r = search_run(db, &p);
+	json_decref(r);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log"), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test_setup_teardown(test_accents_and_plurals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_phrase, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exclude_and_or, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snippets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reindex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suggestion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suggest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
