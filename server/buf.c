@@ -149,6 +149,28 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+void buf_int_pad(struct buf *b, long long v, int width)
+{
+	char tmp[24];
+	int i = (int)sizeof(tmp);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while ((int)sizeof(tmp) - i < width && i > 1)
+		tmp[--i] = '0';
+	if (v < 0)
+		tmp[--i] = '-';
+	buf_append(b, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+void buf_int(struct buf *b, long long v)
+{
+	buf_int_pad(b, v, 1);
+}
+
 void buf_truncate(struct buf *b, size_t n)
 {
 	if (n >= b->len)

@@ -44,6 +44,10 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Append a decimal integer (no printf machinery: hot paths use it). */
+void buf_int(struct buf *b, long long v);
+/* Append an integer zero-padded to at least width digits (width <= 20). */
+void buf_int_pad(struct buf *b, long long v, int width);
 /* Shorten to n bytes (n <= len). */
 void buf_truncate(struct buf *b, size_t n);
 /* Hand the bytes to the caller (who frees them with free()); b becomes empty.

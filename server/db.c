@@ -348,6 +348,15 @@ const char *db_col_text(sqlite3_stmt *st, int i)
 	return s ? (const char *)s : "";
 }
 
+json_t *db_col_json(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	if (!s)
+		return json_stringn_nocheck("", 0);
+	return json_stringn_nocheck((const char *)s, (size_t)sqlite3_column_bytes(st, i));
+}
+
 int64_t db_now(void)
 {
 	/* The offset file is for tests only (read on every call, so a test's

@@ -64,6 +64,12 @@ void db_bind_int(sqlite3_stmt *st, int i, long long v);
 /* The column as a const char* ("" for NULL). */
 const char *db_col_text(sqlite3_stmt *st, int i);
 
+/* The column as a new JSON string. Text in the database went through
+ * UTF-8 validation on the way in, so it is not validated again here (that
+ * check was a measurable part of every page view). */
+#include <jansson.h>
+json_t *db_col_json(sqlite3_stmt *st, int i);
+
 /* Wall clock in Unix seconds. Tests move it with OFICIO_CLOCK_FILE: a file
  * holding an offset in seconds, re-read on every call. */
 int64_t db_now(void);

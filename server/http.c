@@ -15,6 +15,7 @@
 #include "http.h"
 
 #include "auth.h"
+#include "cache.h"
 #include "db.h"
 #include "metrics.h"
 #include "role.h"
@@ -57,6 +58,7 @@ struct worker {
 	bool stopping;
 	int64_t stop_deadline;
 	int listen_fd;
+	struct cache *cache;        /* rendered fragments of this thread */
 };
 
 static struct worker *workers;
@@ -663,6 +665,18 @@ static void dispatch(struct req *r)
 	r->status = r->route->handler(r);
 }
 
+struct cache *http_cache(struct req *r)
+{
+	return r->w->cache;
+}
+
+/* A write that succeeded makes every thread's rendered fragments stale. */
+static void after_handler(struct req *r)
+{
+	if (r->method != M_GET && r->status >= 200 && r->status < 400)
+		cache_bump();
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	struct worker *w = arg;
@@ -678,6 +692,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		w->inflight++;
 		return;
 	}
+	after_handler(r);
 	send_reply(r);
 	req_free(r);
 }
@@ -703,6 +718,7 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 		r->w->inflight++;
 		return;
 	}
+	after_handler(r);
 	send_reply(r);
 	req_free(r);
 }
@@ -788,6 +804,7 @@ static int worker_init(struct worker *w, int id, int fd)
 	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
 	if (!w->bound)
 		return -1;
+	w->cache = cache_new(2048);
 	w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
 	event_add(w->tick, &tick);
 	if (g_server->worker_start)
@@ -898,6 +915,7 @@ int http_serve(struct server *srv)
 		evhttp_free(w->http);
 		event_base_free(w->base);
 		db_close(w->db);
+		cache_free(w->cache);
 		buf_free(&w->log);
 	}
 	free(workers);

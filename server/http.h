@@ -171,6 +171,10 @@ json_t *http_ctx(struct req *r);
 #define HTTP_DEFERRED 0
 void http_resume(struct req *r, handler_fn fn);
 
+/* This thread's fragment cache (cache.h). */
+struct cache;
+struct cache *http_cache(struct req *r);
+
 /* A message from the catalogue in the request's language. */
 const char *http_msg(struct req *r, const char *key);
 

@@ -26,14 +26,17 @@
  *   around every inline parse, so parses are serialised by parse_lock;
  *   our passes and the HTML renderer run in parallel. The extensions are
  *   registered once (pthread_once).
- * - The same release has quadratic paths fixed upstream later: image
+ * - The same release has superlinear paths fixed upstream later: image
  *   openers "![" that every completed link walks over, autolink scans
- *   that restart inside long words, and per-cell list walks in wide
- *   table rows. guard_scan bounds each, at the cost of a degraded render
- *   for documents no person writes (see markdown.h).
- * - Inserting a node makes cmark walk up to the root (a cycle check), so
- *   wiki links deeper than WIKILINK_MAX_DEPTH containers stay text;
- *   otherwise 100,000 '>' and many lazy lines of links would be quadratic.
+ *   that restart inside long words, per-cell list walks in wide table
+ *   rows, and a walk to the root for every inline node (so 100,000 '>'
+ *   then many lines cost depth x lines). guard_scan bounds each, at the
+ *   cost of a degraded render for documents no person writes.
+ * - Inserting a node makes cmark walk up to the root (a cycle check) too:
+ *   wiki links under more than WIKILINK_MAX_DEPTH nodes stay text, a
+ *   second bound should the guard's depth estimate ever fall short.
+ * - Input that is not valid UTF-8 is repaired (U+FFFD) before cmark sees
+ *   it: cmark's own repair is trusted only as a second line.
  * - Wiki links are found in one text run: "[[a *b*]]" is not a link.
  *   Backslash escapes do not prevent one ("\[\[x]]" is a link); code does.
  */
@@ -51,10 +54,13 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define MD_OPTIONS (CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_FOOTNOTES)
-#define WIKILINK_MAX_DEPTH 100    /* containers above a text node, see caveats */
+/* No CMARK_OPT_FOOTNOTES: in gfm.6 a "[^" label across a line break drops
+ * text and can cut a UTF-8 sequence ("a [^\nb] c" renders "a [^] c"). */
+#define MD_OPTIONS CMARK_OPT_VALIDATE_UTF8
+#define WIKILINK_MAX_DEPTH 256    /* nodes above a text node, see caveats */
 
 /* Guard limits; costs measured on gfm.6, see guard_scan. */
+#define GUARD_NEST 100            /* container levels one line may open */
 #define GUARD_BRACKETS 40000      /* "![" x ']' in one paragraph: ~0.5 ms */
 #define GUARD_WORD_FREE 256       /* words up to this many bytes are not counted */
 #define GUARD_WORDS 200000000ULL  /* sum of squared long-word lengths: ~0.2 s */
@@ -98,7 +104,6 @@ struct render {
 	struct buf tmp;           /* scratch for slugs and on_enter strings */
 	struct nodes dead;        /* replaced nodes, freed after rendering */
 };
-
 
 static void init(void)
 {
@@ -248,25 +253,75 @@ static size_t chunk_end(const char *s, size_t n, size_t i, uint64_t *img, uint64
 	return n;
 }
 
-/* Bound gfm.6's quadratic paths (measured: 160,000 "![[]()" took 170 s,
- * a 60 kB word of "www.a_" 1.8 s, a row of 20,000 cells 0.7 s).
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The index in the line s[i..e) before which a backslash keeps its
+ * container markers ('>', "- ", "1. "...) and indentation from opening
+ * more than about GUARD_NEST levels, or e when they do not. A line nests
+ * only as deep as its own prefix (markers, and list levels continued by
+ * two or more columns of white space each, past the one that may follow
+ * each marker), plus lazy continuation of a paragraph opened on an
+ * earlier line: so this bounds the depth of every node. */
+static size_t nest_cut(const char *s, size_t i, size_t e)
+{
+	size_t col = 0, ws = 0, markers = 0, j, w;
+
+	while (i < e) {
+		char c = s[i];
+
+		if (c == ' ' || c == '\t') {
+			w = c == ' ' ? 1 : 4 - col % 4;
+			col += w;
+			ws += w;
+			i++;
+			continue;
+		}
+		j = i;
+		if (c >= '0' && c <= '9') {
+			while (j < e && j - i < 9 && s[j] >= '0' && s[j] <= '9')
+				j++;
+			if (j == e || (s[j] != '.' && s[j] != ')'))
+				break;
+		} else if (c != '>' && c != '-' && c != '*' && c != '+') {
+			break;
+		}
+		if (c != '>' && j + 1 < e && !is_blank(s[j + 1]))
+			break;   /* "-x", "1.x": not a list marker */
+		markers++;
+		if (markers + (ws > markers ? (ws - markers) / 2 : 0) > GUARD_NEST)
+			return j;
+		col += j - i + 1;
+		i = j + 1;
+	}
+	return e;
+}
+
+/* Bound gfm.6's superlinear paths (measured: 160,000 "![[]()" took 170 s,
+ * a 60 kB word of "www.a_" 1.8 s, a row of 20,000 cells 0.7 s, 100,000
+ * '>' then 20,000 lazy lines 100 s: each inline node added walks up to
+ * the root).
+ * - Container markers past GUARD_NEST levels on a line are escaped.
  * - Every link completed in a paragraph walks all "![" still open in it:
  *   where "![" count times ']' count passes GUARD_BRACKETS, each "![" of
- *   that paragraph becomes "!\[" in *fixed (returns true then).
+ *   that paragraph becomes "!\[".
  * - Autolink scans restart inside a word at each ':', '@' or 'w': words
  *   (runs without ASCII space) longer than GUARD_WORD_FREE add their
  *   squared length; past GUARD_WORDS, *autolink is false.
  * - Table rows cost the square of their cell count: lines with more than
  *   GUARD_PIPES_FREE '|' add their squared count; past GUARD_PIPES,
- *   *table is false. */
+ *   *table is false.
+ * Returns true when the escaped text is in *fixed, to be parsed instead. */
 static bool guard_scan(const char *s, size_t n, bool *autolink, bool *table,
 		       struct buf *fixed)
 {
 	uint64_t words = 0, pipes = 0, img, close, line_pipes = 0;
-	size_t i, word = 0, start, end;
+	size_t i, word = 0, start, end, line, cut;
 	bool escape = false;
 
-	for (i = 0; i <= n; i++) {
+	for (i = 0, line = 0; i <= n; i++) {
 		char c = i < n ? s[i] : '\n';
 
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
@@ -276,12 +331,15 @@ static bool guard_scan(const char *s, size_t n, bool *autolink, bool *table,
 		} else {
 			word++;
 		}
-		if (c == '|')
+		if (c == '|') {
 			line_pipes++;
-		else if (c == '\n' || c == '\r') {
+		} else if (c == '\n' || c == '\r') {
 			if (line_pipes > GUARD_PIPES_FREE)
 				pipes += line_pipes * line_pipes;
 			line_pipes = 0;
+			if (!escape && nest_cut(s, line, i) < i)
+				escape = true;
+			line = i + 1;
 		}
 	}
 	*autolink = words <= GUARD_WORDS;
@@ -294,15 +352,23 @@ static bool guard_scan(const char *s, size_t n, bool *autolink, bool *table,
 	if (!escape)
 		return false;
 	for (start = 0; start < n; start = end) {
+		bool images;
+
 		end = chunk_end(s, n, start, &img, &close);
-		if (img * close <= GUARD_BRACKETS) {
-			buf_append(fixed, s + start, end - start);
-			continue;
-		}
-		for (i = start; i < end; i++) {
-			buf_putc(fixed, s[i]);
-			if (s[i] == '!' && i + 1 < end && s[i + 1] == '[')
-				buf_putc(fixed, '\\');
+		images = img * close > GUARD_BRACKETS;
+		for (line = start; line < end; line = i) {
+			for (i = line; i < end && s[i] != '\n' && s[i] != '\r'; i++)
+				;
+			cut = nest_cut(s, line, i);
+			if (cut == i)
+				cut = SIZE_MAX;   /* nothing to cut on this line */
+			i = i < end ? i + 1 : i;   /* past the line end */
+			for (size_t k = line; k < i; k++) {
+				if (k == cut ||
+				    (images && s[k] == '[' && k > line && s[k - 1] == '!'))
+					buf_putc(fixed, '\\');
+				buf_putc(fixed, s[k]);
+			}
 		}
 	}
 	return true;
@@ -880,7 +946,7 @@ int markdown_render(const char *md, size_t len, md_exists_fn exists, void *ctx,
 		    struct md_result *out)
 {
 	struct render r = {out, exists, ctx, {0}, {0}, {0}, 0, 0, 0, BUF_INIT, {0}};
-	struct buf fixed = BUF_INIT;
+	struct buf clean = BUF_INIT, fixed = BUF_INIT;
 	cmark_parser *parser = NULL;
 	cmark_node *doc = NULL;
 	bool autolink, table;
@@ -895,11 +961,25 @@ int markdown_render(const char *md, size_t len, md_exists_fn exists, void *ctx,
 		len = 0;
 	}
 	pthread_once(&init_once, init);
+	if (!text_utf8_valid(md, len)) {
+		/* Bad bytes and NULs become U+FFFD here, so the guard and the
+		 * wiki-link targets see what cmark sees. */
+		size_t i = 0;
+
+		while (i < len) {
+			uint32_t c = text_utf8_next(md, len, &i);
+
+			text_utf8_put(&clean, c ? c : 0xFFFD);
+		}
+		md = clean.data;
+		len = clean.len;
+	}
 	if (guard_scan(md, len, &autolink, &table, &fixed)) {
 		md = fixed.data;
 		len = fixed.len;
 	}
-	if (buf_error(&fixed) || parse(md, len, autolink, table, &parser, &doc) < 0)
+	if (buf_error(&clean) || buf_error(&fixed) ||
+	    parse(md, len, autolink, table, &parser, &doc) < 0)
 		goto out;
 	if (rebuild(doc, &r) < 0 || links_pass(&r, doc) < 0)
 		goto out;
@@ -926,6 +1006,7 @@ out:
 	set_free(&r.ids);
 	set_free(&r.files);
 	buf_free(&r.tmp);
+	buf_free(&clean);
 	buf_free(&fixed);
 	if (rc < 0)
 		md_result_free(out);

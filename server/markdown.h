@@ -1,6 +1,6 @@
 /*
  * markdown.h - the Markdown pipeline: cmark-gfm (table, tasklist,
- * strikethrough, autolink, tagfilter, footnotes) in safe mode, plus
+ * strikethrough, autolink, tagfilter; no footnotes) in safe mode, plus
  * Oficio's own passes over the tree: wiki links, heading ids, plain text
  * for search, referenced attachments.
  *
@@ -11,11 +11,12 @@
  * overflow the stack.
  *
  * Caveat: cmark-gfm 0.29.0.gfm.6 (Debian 12) has quadratic paths that
- * later releases fixed. Before parsing, a linear scan bounds them: a
- * paragraph with very many "![" and "]" gets its "![" escaped (images
- * there show as text), a document with words of thousands of bytes loses
- * autolinks, one with lines of more than a hundred '|' loses tables. No
- * real page comes near those limits.
+ * later releases fixed. Before parsing, a linear scan bounds them: a line
+ * opening more than 100 levels of '>' or list markers has the rest
+ * escaped (shown as text); a paragraph with very many "![" and "]" gets
+ * its "![" escaped (images there show as text); a document with words of
+ * thousands of bytes loses autolinks, one with lines of more than a
+ * hundred '|' loses tables. No real page comes near those limits.
  */
 #ifndef OFICIO_MARKDOWN_H
 #define OFICIO_MARKDOWN_H

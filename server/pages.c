@@ -543,7 +543,7 @@ static json_t *tags_json(struct db *db, long long page_id)
 		return a;
 	db_bind_int(st, 1, page_id);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(a, json_string(db_col_text(st, 0)));
+		json_array_append_new(a, db_col_json(st, 0));
 	sqlite3_reset(st);
 	return a;
 }
@@ -575,25 +575,26 @@ json_t *pages_get(struct db *db, const char *slug, int rev)
 		sqlite3_reset(st);
 		return NULL;
 	}
-	toc = json_loads(db_col_text(st, 11), 0, &e);
+	toc = strcmp(db_col_text(st, 11), "[]") == 0 ? json_array()
+						      : json_loads(db_col_text(st, 11), 0, &e);
 	j = json_object();
 	json_object_set_new(j, "id", json_integer(sqlite3_column_int64(st, 0)));
-	json_object_set_new(j, "slug", json_string(db_col_text(st, 1)));
-	json_object_set_new(j, "kind", json_string(db_col_text(st, 2)));
-	json_object_set_new(j, "title", json_string(db_col_text(st, 8)));
-	json_object_set_new(j, "current_title", json_string(db_col_text(st, 3)));
-	json_object_set_new(j, "category", json_string(db_col_text(st, 4)));
-	json_object_set_new(j, "status", json_string(db_col_text(st, 5)));
+	json_object_set_new(j, "slug", db_col_json(st, 1));
+	json_object_set_new(j, "kind", db_col_json(st, 2));
+	json_object_set_new(j, "title", db_col_json(st, 8));
+	json_object_set_new(j, "current_title", db_col_json(st, 3));
+	json_object_set_new(j, "category", db_col_json(st, 4));
+	json_object_set_new(j, "status", db_col_json(st, 5));
 	json_object_set_new(j, "current_rev", json_integer(sqlite3_column_int(st, 6)));
 	json_object_set_new(j, "rev", json_integer(sqlite3_column_int(st, 7)));
 	json_object_set_new(j, "is_current",
 			    json_boolean(sqlite3_column_int(st, 6) == sqlite3_column_int(st, 7)));
-	json_object_set_new(j, "markdown", json_string(db_col_text(st, 9)));
-	json_object_set_new(j, "html", json_string(db_col_text(st, 10)));
+	json_object_set_new(j, "markdown", db_col_json(st, 9));
+	json_object_set_new(j, "html", db_col_json(st, 10));
 	json_object_set_new(j, "toc", toc ? toc : json_array());
 	json_object_set_new(j, "author", user_ref(st, 12, 13));
 	json_object_set_new(j, "saved_at", json_integer(sqlite3_column_int64(st, 14)));
-	json_object_set_new(j, "comment", json_string(db_col_text(st, 15)));
+	json_object_set_new(j, "comment", db_col_json(st, 15));
 	json_object_set_new(j, "created_at", json_integer(sqlite3_column_int64(st, 16)));
 	json_object_set_new(j, "updated_at", json_integer(sqlite3_column_int64(st, 17)));
 	json_object_set_new(j, "owner", user_ref(st, 18, 19));
@@ -642,10 +643,10 @@ json_t *pages_history(struct db *db, long long page_id)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_t *o = json_object();
 		json_object_set_new(o, "n", json_integer(sqlite3_column_int(st, 0)));
-		json_object_set_new(o, "title", json_string(db_col_text(st, 1)));
+		json_object_set_new(o, "title", db_col_json(st, 1));
 		json_object_set_new(o, "author", user_ref(st, 2, 3));
 		json_object_set_new(o, "saved_at", json_integer(sqlite3_column_int64(st, 4)));
-		json_object_set_new(o, "comment", json_string(db_col_text(st, 5)));
+		json_object_set_new(o, "comment", db_col_json(st, 5));
 		json_object_set_new(o, "significant", json_boolean(sqlite3_column_int(st, 6)));
 		json_object_set_new(o, "restored_from", int_or_null(st, 7));
 		json_object_set_new(o, "bytes", json_integer(sqlite3_column_int64(st, 8)));

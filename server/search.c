@@ -49,7 +49,7 @@
 #define MAX_TERMS 32         /* words in one query, phrase words included */
 #define MAX_TOKEN 64         /* bytes of a folded word; longer is not indexed */
 #define MAX_RESULTS 100
-#define MAX_OFFSET 10000     /* deeper pages are never read; bounds the sort */
+#define MAX_OFFSET 10000 /* deeper pages are never read; bounds the sort */
 
 /* Written once at start-up (search_set_language), read-only afterwards. */
 static const char *stem_algorithm = "spanish";
@@ -69,11 +69,15 @@ int search_set_language(const char *lang)
 
 /* ---- words ------------------------------------------------------------ */
 
-static bool is_mark(uint32_t c)
+/* Combining marks (NFD accents), soft hyphens and zero-width characters:
+ * dropped inside a word ("devolucio\u0301n", "devo\u00adlución"), so they
+ * neither split nor change it. */
+static bool is_ignorable(uint32_t c)
 {
 	return (c >= 0x300 && c <= 0x36F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
 	       (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
-	       (c >= 0xFE20 && c <= 0xFE2F);
+	       (c >= 0xFE20 && c <= 0xFE2F) || c == 0xAD || (c >= 0x200B && c <= 0x200D) ||
+	       c == 0x2060 || c == 0xFEFF;
 }
 
 /* Letters and digits. Outside Latin-1 we list what is *not* a word
@@ -82,38 +86,36 @@ static bool is_mark(uint32_t c)
 static bool is_word(uint32_t c)
 {
 	if (c < 0x80)
-		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		       (c >= '0' && c <= '9');
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 	if (c < 0xC0)
 		return false; /* C1 controls, Latin-1 punctuation, ª º */
 	if (c == 0xD7 || c == 0xF7)
 		return false;
 	if (c < 0x2B0)
 		return true;
-	if (c < 0x370) /* modifier letters; marks are handled by is_mark */
+	if (c < 0x370) /* modifier letters and marks (see is_ignorable) */
 		return false;
 	if ((c >= 0x2000 && c <= 0x2BFF) || (c >= 0x2E00 && c <= 0x2E7F) ||
 	    (c >= 0x3000 && c <= 0x303F) || (c >= 0xD800 && c <= 0xF8FF) ||
 	    (c >= 0xFE00 && c <= 0xFE1F) || (c >= 0xFE30 && c <= 0xFE6F) ||
 	    (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
 	    (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) ||
-	    (c >= 0xFFF0 && c <= 0xFFFF) || (c >= 0x1F000 && c <= 0x1FAFF) ||
-	    c >= 0xE0000 || c == 0x37E || c == 0x387 || c == 0x589 ||
-	    c == 0x5BE || c == 0x5C0 || c == 0x5C3 || c == 0x5C6 ||
-	    c == 0x5F3 || c == 0x5F4 || (c >= 0x60C && c <= 0x60D) ||
+	    (c >= 0xFFF0 && c <= 0xFFFF) || c == 0xFEFF || (c >= 0x1F000 && c <= 0x1FAFF) ||
+	    c >= 0xE0000 || c == 0x37E || c == 0x387 || c == 0x589 || c == 0x5BE || c == 0x5C0 ||
+	    c == 0x5C3 || c == 0x5C6 || c == 0x5F3 || c == 0x5F4 || (c >= 0x60C && c <= 0x60D) ||
 	    c == 0x61B || c == 0x61F || (c >= 0x66A && c <= 0x66D))
 		return false;
 	return true;
 }
 
 /* Scan the word starting at s[*i] (a word character), appending its folded
- * form (marks dropped) to out; *i ends after the word. */
+ * form (ignorables dropped) to out; *i ends after the word. */
 static void scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 {
 	while (*i < n) {
 		size_t at = *i;
 		uint32_t c = text_utf8_next(s, n, i);
-		if (is_mark(c))
+		if (is_ignorable(c))
 			continue;
 		if (!is_word(c)) {
 			*i = at;
@@ -151,8 +153,7 @@ static int stemmer_init(struct stemmer *st, const char *algorithm)
 }
 
 /* Append the stem of the folded word w[0..n) to out. */
-static void stem_append(struct stemmer *st, const char *w, size_t n,
-			struct buf *out)
+static void stem_append(struct stemmer *st, const char *w, size_t n, struct buf *out)
 {
 	char tmp[MAX_TOKEN + 2]; /* n <= MAX_TOKEN, and "ion" -> "ión" adds 1 */
 	size_t len = n;
@@ -195,8 +196,7 @@ struct tokenizer {
 static const bool tok_stem = true, tok_plain = false; /* user data */
 
 /* Arguments: an optional language ("es", "en") overriding the process's. */
-static int tok_create(void *ctx, const char **argv, int argc,
-		      Fts5Tokenizer **out)
+static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
 {
 	struct tokenizer *t;
 	const char *algorithm = stem_algorithm;
@@ -233,9 +233,8 @@ static void tok_delete(Fts5Tokenizer *p)
 /* Buffers are local, not in the tokenizer, so a nested call (FTS5 does not
  * make one today) could not clobber them; the stemmer's own buffer is
  * copied out before xToken runs. */
-static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
-			const char *text, int ntext,
-			int (*xToken)(void *, int, const char *, int, int, int))
+static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext,
+                        int (*xToken)(void *, int, const char *, int, int, int))
 {
 	struct tokenizer *t = (struct tokenizer *)p;
 	struct buf word = BUF_INIT, stem = BUF_INIT;
@@ -259,8 +258,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
 		if (word.len == 0 || word.len > MAX_TOKEN)
 			continue;
 		if (!t->st.sb || fold_only) {
-			rc = xToken(ctx, 0, word.data, (int)word.len, (int)start,
-				    (int)i);
+			rc = xToken(ctx, 0, word.data, (int)word.len, (int)start, (int)i);
 			continue;
 		}
 		buf_reset(&stem);
@@ -268,8 +266,8 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
 		rc = xToken(ctx, 0, stem.data, (int)stem.len, (int)start, (int)i);
 		if (rc == SQLITE_OK && document &&
 		    (stem.len != word.len || memcmp(stem.data, word.data, word.len)))
-			rc = xToken(ctx, FTS5_TOKEN_COLOCATED, word.data,
-				    (int)word.len, (int)start, (int)i);
+			rc = xToken(ctx, FTS5_TOKEN_COLOCATED, word.data, (int)word.len, (int)start,
+			            (int)i);
 	}
 	buf_free(&word);
 	buf_free(&stem);
@@ -279,8 +277,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
 /* oficio_key(text, stem): the folded words of text single-spaced, stemmed
  * when stem is true: "Devolución  tardía" -> "devolu tardi". Used to find
  * the exact title match and title prefixes. */
-static void key_append(struct stemmer *st, const char *s, size_t n,
-		       bool stem, struct buf *out)
+static void key_append(struct stemmer *st, const char *s, size_t n, bool stem, struct buf *out)
 {
 	struct buf word = BUF_INIT;
 	size_t i = 0;
@@ -312,8 +309,8 @@ static void sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 	(void)argc;
 	if (s)
-		key_append(sqlite3_user_data(ctx), s, (size_t)n,
-			   sqlite3_value_int(argv[1]) != 0, &out);
+		key_append(sqlite3_user_data(ctx), s, (size_t)n, sqlite3_value_int(argv[1]) != 0,
+		           &out);
 	sqlite3_result_text(ctx, out.data, (int)out.len, SQLITE_TRANSIENT);
 	buf_free(&out);
 }
@@ -346,8 +343,7 @@ int search_register(sqlite3 *db)
 	}
 	rc = api->xCreateTokenizer(api, "oficio", (void *)&tok_stem, &tok, NULL);
 	if (rc == SQLITE_OK)
-		rc = api->xCreateTokenizer(api, "oficio_plain", (void *)&tok_plain,
-					   &tok, NULL);
+		rc = api->xCreateTokenizer(api, "oficio_plain", (void *)&tok_plain, &tok, NULL);
 	if (rc != SQLITE_OK)
 		goto out;
 	fst = xcalloc(1, sizeof(*fst));
@@ -358,9 +354,8 @@ int search_register(sqlite3 *db)
 	}
 	/* SQLite calls sql_key_free on failure too. */
 	rc = sqlite3_create_function_v2(db, "oficio_key", 2,
-					SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-						SQLITE_INNOCUOUS,
-					fst, sql_key, NULL, NULL, sql_key_free);
+	                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fst,
+	                                sql_key, NULL, NULL, sql_key_free);
 out:
 	sqlite3_finalize(st);
 	return rc;
@@ -373,9 +368,11 @@ enum term_op { T_WORD, T_PHRASE, T_PREFIX };
 struct term {
 	struct buf text; /* folded words, single-spaced */
 	enum term_op op;
-	bool neg;        /* -word: excluded */
-	bool or_prev;    /* joined to the previous positive term by OR */
-	bool stop;       /* a lone stop word, dropped when others remain */
+	bool neg;     /* -word: excluded */
+	bool or_prev; /* joined to the previous positive term by OR */
+	bool stop;    /* a lone stop word, dropped when others remain */
+	bool next_to; /* typed right after the previous term (no repeat
+	                 or overlong word dropped in between) */
 };
 
 struct parsed {
@@ -384,13 +381,11 @@ struct parsed {
 };
 
 static const char *const stop_es[] = {
-	"a", "al", "con", "de", "del", "e", "el", "en", "la", "las", "lo",
-	"los", "o", "para", "por", "que", "se", "su", "sus", "u", "un",
-	"una", "y", NULL,
+    "a", "al",   "con", "de",  "del", "e",  "el",  "en", "la", "las", "lo", "los",
+    "o", "para", "por", "que", "se",  "su", "sus", "u",  "un", "una", "y",  NULL,
 };
 static const char *const stop_en[] = {
-	"a", "an", "and", "at", "by", "for", "in", "is", "of", "on", "or",
-	"the", "to", "with", NULL,
+    "a", "an", "and", "at", "by", "for", "in", "is", "of", "on", "or", "the", "to", "with", NULL,
 };
 
 static bool is_stop(const char *w)
@@ -412,24 +407,51 @@ static void parsed_free(struct parsed *pq)
 
 static bool is_space(uint32_t c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' ||
-	       c == 0xA0 || c == 0x3000 || (c >= 0x2000 && c <= 0x200B);
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == 0xA0 ||
+	       c == 0x3000 || (c >= 0x2000 && c <= 0x200B);
+}
+
+/* Append a term unless the same one is already there: a repeated word
+ * adds nothing but cost ("or* or* or*..." is 32 prefix scans). Returns
+ * true when added. */
+static bool add_term(struct parsed *pq, const struct buf *text, enum term_op op, bool neg,
+                     bool or_prev, bool quoted, bool *added)
+{
+	bool next_to = *added;
+	struct term *t;
+
+	for (int k = 0; k < pq->n; k++) {
+		t = &pq->t[k];
+		if (t->op == op && t->neg == neg && t->text.len == text->len &&
+		    !memcmp(t->text.data, text->data, text->len))
+			return *added = false;
+	}
+	t = &pq->t[pq->n++];
+	buf_init(&t->text);
+	buf_append(&t->text, text->data, text->len);
+	t->op = op;
+	t->neg = neg;
+	t->or_prev = or_prev && !neg;
+	t->stop = op == T_WORD && !neg && !quoted && is_stop(text->data);
+	t->next_to = next_to;
+	return *added = true;
 }
 
 /* The parser proper. Words count towards MAX_TERMS one by one, phrase words
- * included; words past the cap are dropped. */
+ * and repeats included; words past the cap are ignored. OR joins the term
+ * before it (when that one was kept and is positive) to the next. */
 static void parse(const char *s, size_t len, struct parsed *pq)
 {
 	size_t n = len < MAX_QUERY_BYTES ? len : MAX_QUERY_BYTES, i = 0;
 	int words = 0;
-	bool neg = false, or_next = false, after_space = true;
-	struct buf w = BUF_INIT;
+	bool neg = false, or_next = false, after_space = true, last_pos = false;
+	bool added = false; /* the last word or phrase typed was kept */
+	struct buf w = BUF_INIT, phrase = BUF_INIT;
 
 	pq->n = 0;
 	while (i < n && words < MAX_TERMS) {
 		size_t at = i;
 		uint32_t c = text_utf8_next(s, n, &i);
-		struct term *t = &pq->t[pq->n];
 
 		if (c == '-' && after_space && i < n) {
 			size_t j = i;
@@ -439,7 +461,7 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 			continue;
 		}
 		if (c == '"') {
-			buf_init(&t->text);
+			buf_reset(&phrase);
 			while (i < n && words < MAX_TERMS) {
 				size_t k = i;
 				uint32_t d = text_utf8_next(s, n, &i);
@@ -452,20 +474,16 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 				scan_word(s, n, &i, &w);
 				if (w.len == 0 || w.len > MAX_TOKEN)
 					continue;
-				if (t->text.len)
-					buf_putc(&t->text, ' ');
-				buf_append(&t->text, w.data, w.len);
+				if (phrase.len)
+					buf_putc(&phrase, ' ');
+				buf_append(&phrase, w.data, w.len);
 				words++;
 			}
-			if (t->text.len == 0) {
-				buf_free(&t->text);
-			} else {
-				t->op = strchr(t->text.data, ' ') ? T_PHRASE : T_WORD;
-				t->neg = neg;
-				t->or_prev = or_next && !neg;
-				t->stop = false; /* quoted: the user wants it */
-				pq->n++;
-			}
+			last_pos =
+			    phrase.len &&
+			    add_term(pq, &phrase, strchr(phrase.data, ' ') ? T_PHRASE : T_WORD, neg,
+			             or_next, true, &added) &&
+			    !neg;
 			neg = or_next = after_space = false;
 			continue;
 		}
@@ -479,31 +497,26 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 		scan_word(s, n, &i, &w);
 		after_space = false;
 		if (w.len == 0 || w.len > MAX_TOKEN) {
-			neg = false;
+			neg = last_pos = added = false;
 			continue;
 		}
-		if (i - at == 2 && !memcmp(s + at, "OR", 2) && !neg &&
-		    (i >= n || s[i] != '*')) {
-			/* OR binds two positive terms; elsewhere it is ignored. */
-			or_next = pq->n > 0 && !pq->t[pq->n - 1].neg;
+		if (i - at == 2 && !memcmp(s + at, "OR", 2) && !neg && (i >= n || s[i] != '*')) {
+			or_next = last_pos;
+			last_pos = false;
 			continue;
 		}
-		buf_init(&t->text);
-		buf_append(&t->text, w.data, w.len);
-		t->op = T_WORD;
+		enum term_op op = T_WORD;
 		if (i < n && s[i] == '*') {
 			i++;
 			if (text_utf8_len(w.data, w.len) >= 2)
-				t->op = T_PREFIX;
+				op = T_PREFIX;
 		}
-		t->neg = neg;
-		t->or_prev = or_next && !neg;
-		t->stop = t->op == T_WORD && !neg && is_stop(w.data);
-		pq->n++;
+		last_pos = add_term(pq, &w, op, neg, or_next, false, &added) && !neg;
 		words++;
 		neg = or_next = false;
 	}
 	buf_free(&w);
+	buf_free(&phrase);
 }
 
 /* Lone stop words are dropped from the expression unless nothing else
@@ -511,8 +524,7 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 static bool dropped(const struct parsed *pq, int k, bool keep_stops)
 {
 	const struct term *t = &pq->t[k];
-	bool grouped = t->or_prev ||
-		       (k + 1 < pq->n && pq->t[k + 1].or_prev);
+	bool grouped = t->or_prev || (k + 1 < pq->n && pq->t[k + 1].or_prev);
 
 	return !keep_stops && t->stop && !grouped;
 }
@@ -575,7 +587,9 @@ static int put_pairs(const struct parsed *pq, struct buf *out)
 	for (int k = 0; k < pq->n && pairs < MAX_PAIRS; k++) {
 		const struct term *t = &pq->t[k];
 		bool plain = t->op == T_WORD && !t->neg && !t->or_prev &&
-			     !(k + 1 < pq->n && pq->t[k + 1].or_prev);
+		             !(k + 1 < pq->n && pq->t[k + 1].or_prev);
+		if (!t->next_to)
+			prev = -1;
 		if (!plain) {
 			prev = -1;
 			continue;
@@ -620,8 +634,7 @@ static void build_expr(const struct parsed *pq, bool any, struct buf *out)
 	else if (any)
 		buf_printf(out, "%s OR %s", pos.data, pairs.data);
 	else
-		buf_printf(out, "(%s) AND (%s OR (%s))", pos.data, pairs.data,
-			   pos.data);
+		buf_printf(out, "(%s) AND (%s OR (%s))", pos.data, pairs.data, pos.data);
 	if (!has_neg)
 		goto out;
 	buf_puts(out, ") NOT (");
@@ -642,8 +655,7 @@ out:
 /* The normalised query in our own syntax, folded and single-spaced: it is
  * what the log keeps and what a suggestion shows, and it parses back to
  * the same terms. repl[k], when set, replaces the text of term k. */
-static void render_norm(const struct parsed *pq, char *const *repl,
-			struct buf *out)
+static void render_norm(const struct parsed *pq, char *const *repl, struct buf *out)
 {
 	for (int k = 0; k < pq->n; k++) {
 		const struct term *t = &pq->t[k];
@@ -656,8 +668,7 @@ static void render_norm(const struct parsed *pq, char *const *repl,
 			buf_putc(out, '-');
 		/* A quoted stop word stays quoted, or it would be dropped. */
 		quote = t->op == T_PHRASE ||
-			(t->op == T_WORD && !t->neg && !t->stop &&
-			 is_stop(t->text.data));
+		        (t->op == T_WORD && !t->neg && !t->stop && is_stop(t->text.data));
 		if (quote)
 			buf_putc(out, '"');
 		buf_puts(out, repl && repl[k] ? repl[k] : t->text.data);
@@ -696,16 +707,16 @@ int search_parse(const char *q, size_t len, struct search_query *out)
 /* Visibility and filters, shared by search and suggest. Parameters:
  * ?3 may see every draft (editor and up), ?4 user id, ?5 status filter,
  * ?6 kind, ?7 category, ?8 tag, ?9 may see archived (manager and up). */
-#define VISIBLE                                                                \
-	" AND (p.status = 'published'"                                         \
-	"  OR (p.status IN ('draft', 'in_review') AND (?3 OR (?4 > 0 AND"      \
-	"      (p.created_by = ?4 OR EXISTS (SELECT 1 FROM revisions r"        \
-	"       WHERE r.page_id = p.id AND r.author_id = ?4)))))"              \
-	"  OR (p.status = 'archived' AND ?5 = 'archived' AND ?9))"             \
-	" AND (?5 IS NULL OR p.status = ?5)"                                   \
-	" AND (?6 IS NULL OR p.kind = ?6)"                                     \
-	" AND (?7 IS NULL OR p.category = ?7)"                                 \
-	" AND (?8 IS NULL OR EXISTS (SELECT 1 FROM page_tags t"                \
+#define VISIBLE                                                                                    \
+	" AND (p.status = 'published'"                                                             \
+	"  OR (p.status IN ('draft', 'in_review') AND (?3 OR (?4 > 0 AND"                          \
+	"      (p.created_by = ?4 OR EXISTS (SELECT 1 FROM revisions r"                            \
+	"       WHERE r.page_id = p.id AND r.author_id = ?4)))))"                                  \
+	"  OR (p.status = 'archived' AND ?5 = 'archived' AND ?9))"                                 \
+	" AND (?5 IS NULL OR p.status = ?5)"                                                       \
+	" AND (?6 IS NULL OR p.kind = ?6)"                                                         \
+	" AND (?7 IS NULL OR p.category = ?7)"                                                     \
+	" AND (?8 IS NULL OR EXISTS (SELECT 1 FROM page_tags t"                                    \
 	"      WHERE t.page_id = p.id AND t.tag = ?8))"
 
 /* bm25() cannot sit in a window query, so the ranked matches are a
@@ -714,42 +725,39 @@ int search_parse(const char *q, size_t len, struct search_query *out)
  * costs more than the rest of the query, so only titles of a plausible
  * length (?12..?13 characters) are compared. */
 static const char sql_search[] =
-	"SELECT id, score, exact, count(*) OVER () FROM ("
-	" SELECT pages_fts.rowid AS id,"
-	"  bm25(pages_fts, 10.0, 4.0, 4.0, 1.0) AS score,"
-	"  CASE WHEN length(p.title) BETWEEN ?12 AND ?13"
-	"   THEN oficio_key(p.title, 1) = oficio_key(?2, 1) ELSE 0 END AS exact"
-	" FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-	" WHERE pages_fts MATCH ?1" VISIBLE
-	") ORDER BY exact DESC, score, id LIMIT ?10 OFFSET ?11";
+    "SELECT id, score, exact, count(*) OVER () FROM ("
+    " SELECT pages_fts.rowid AS id,"
+    "  bm25(pages_fts, 10.0, 4.0, 4.0, 1.0) AS score,"
+    "  CASE WHEN length(p.title) BETWEEN ?12 AND ?13"
+    "   THEN oficio_key(p.title, 1) = oficio_key(?2, 1) ELSE 0 END AS exact"
+    " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
+    " WHERE pages_fts MATCH ?1" VISIBLE ") ORDER BY exact DESC, score, id LIMIT ?10 OFFSET ?11";
 
 static const char sql_count[] =
-	"SELECT count(*) FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-	" WHERE pages_fts MATCH ?1" VISIBLE;
+    "SELECT count(*) FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
+    " WHERE pages_fts MATCH ?1" VISIBLE;
 
-static const char sql_snippet[] =
-	"SELECT p.slug, p.title, p.kind, p.category, p.verified_at,"
-	" snippet(pages_fts, 3, X'01', X'02', '\xe2\x80\xa6', 24),"
-	" highlight(pages_fts, 0, X'01', X'02')"
-	" FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-	" WHERE pages_fts MATCH ?1 AND pages_fts.rowid = ?2";
+static const char sql_snippet[] = "SELECT p.slug, p.title, p.kind, p.category, p.verified_at,"
+                                  " snippet(pages_fts, 3, X'01', X'02', '\xe2\x80\xa6', 24),"
+                                  " highlight(pages_fts, 0, X'01', X'02')"
+                                  " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
+                                  " WHERE pages_fts MATCH ?1 AND pages_fts.rowid = ?2";
 
 static const char sql_log[] =
-	"INSERT INTO search_log (at, query, hits, user_id) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO search_log (at, query, hits, user_id) VALUES (?1, ?2, ?3, ?4)";
 
 static const char sql_vocab_has[] = "SELECT 1 FROM words_vocab WHERE term = ?1";
 
 static const char sql_vocab_near[] =
-	"SELECT term, doc FROM words_vocab WHERE term >= ?1 AND term < ?2"
-	" AND length(term) BETWEEN ?3 AND ?4";
+    "SELECT term, doc FROM words_vocab WHERE term >= ?1 AND term < ?2"
+    " AND length(term) BETWEEN ?3 AND ?4";
 
-static const char sql_suggest[] =
-	"SELECT p.slug, p.title, p.kind"
-	" FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-	" WHERE pages_fts MATCH ?1" VISIBLE
-	" ORDER BY oficio_key(p.title, 0) LIKE ?2 DESC, length(p.title),"
-	"  bm25(pages_fts, 1.0, 0.0, 0.0, 0.0)"
-	" LIMIT ?10";
+static const char sql_suggest[] = "SELECT p.slug, p.title, p.kind"
+                                  " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
+                                  " WHERE pages_fts MATCH ?1" VISIBLE
+                                  " ORDER BY oficio_key(p.title, 0) LIKE ?2 DESC, length(p.title),"
+                                  "  bm25(pages_fts, 1.0, 0.0, 0.0, 0.0)"
+                                  " LIMIT ?10";
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -776,8 +784,8 @@ struct hit {
 };
 
 /* The number of visible matches of expr. Returns 0 or -1. */
-static int count_matches(sqlite3 *db, const struct search_params *p,
-			 const char *expr, long long *total)
+static int count_matches(sqlite3 *db, const struct search_params *p, const char *expr,
+                         long long *total)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -798,9 +806,8 @@ out:
 
 /* One ranked page of matches for expr (key: the words an exact title
  * has): up to limit hits from offset, and the total. Returns 0 or -1. */
-static int run_query(sqlite3 *db, const struct search_params *p,
-		     const char *expr, const char *key, int limit, int offset,
-		     struct hit *hits, int *nhits, long long *total)
+static int run_query(sqlite3 *db, const struct search_params *p, const char *expr, const char *key,
+                     int limit, int offset, struct hit *hits, int *nhits, long long *total)
 {
 	sqlite3_stmt *st = NULL;
 	size_t chars = text_utf8_len(key, strlen(key)), words = 1;
@@ -887,8 +894,8 @@ static json_t *jstr(const char *s)
 }
 
 /* The result objects for hits, in order. Returns 0 or -1. */
-static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits,
-			int nhits, json_t *results)
+static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits, int nhits,
+                        json_t *results)
 {
 	sqlite3_stmt *st = NULL;
 	struct buf html = BUF_INIT;
@@ -920,9 +927,9 @@ static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits,
 		json_object_set_new(r, "snippet", json_stringn(html.data, html.len));
 		json_object_set_new(r, "score", json_real(hits[k].score));
 		json_object_set_new(r, "verified_at",
-				    sqlite3_column_type(st, 4) == SQLITE_NULL
-					    ? json_null()
-					    : json_integer(sqlite3_column_int64(st, 4)));
+		                    sqlite3_column_type(st, 4) == SQLITE_NULL
+		                        ? json_null()
+		                        : json_integer(sqlite3_column_int64(st, 4)));
 		json_array_append_new(results, r);
 	}
 	rc = 0;
@@ -952,8 +959,8 @@ static int distance(const char *a, int na, const char *b, int nb, int max)
 				v = prev[j] + 1;
 			if (cur[j - 1] + 1 < v)
 				v = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < v)
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
 				v = prev2[j - 2] + 1;
 			cur[j] = v;
 			if (v < row_min)
@@ -1018,11 +1025,11 @@ out:
 }
 
 /* "¿Quisiste decir…?": the query with each unknown word replaced by its
- * nearest known word, when that finds more than the query did (which also
- * keeps words of pages the searcher may not see out of the suggestion).
- * A malloc'd string or NULL. */
-static char *suggestion(sqlite3 *db, const struct search_params *p,
-			const struct parsed *pq, long long total, bool fallback)
+ * nearest known word, when that finds more pages with all the words than
+ * the query did (total); counting under the searcher's visibility keeps
+ * words of pages they may not see out of it. A malloc'd string or NULL. */
+static char *suggestion(sqlite3 *db, const struct search_params *p, const struct parsed *pq,
+                        long long total)
 {
 	char *repl[MAX_TERMS] = {NULL};
 	struct buf text = BUF_INIT, all = BUF_INIT;
@@ -1047,7 +1054,7 @@ static char *suggestion(sqlite3 *db, const struct search_params *p,
 	build_expr(&fixed, false, &all);
 	if (!all.len || count_matches(db, p, all.data, &found) != 0)
 		goto out;
-	if (found > 0 && (fallback || found > total))
+	if (found > total)
 		result = buf_detach(&text);
 out:
 	for (int k = 0; k < pq->n; k++)
@@ -1070,8 +1077,7 @@ static void title_key(const struct parsed *pq, struct buf *out)
 	}
 }
 
-static void log_search(sqlite3 *db, const struct search_params *p,
-		       const char *norm, long long hits)
+static void log_search(sqlite3 *db, const struct search_params *p, const char *norm, long long hits)
 {
 	sqlite3_stmt *st = NULL;
 
@@ -1097,9 +1103,8 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	struct hit hits[MAX_RESULTS];
 	struct parsed pq = {.n = 0};
 	int limit = p->limit, offset = p->offset, nhits = 0;
-	long long total = 0;
+	long long total = 0, total_all = 0;
 	bool fallback = false;
-	const char *expr;
 	json_t *res = NULL, *results = json_array();
 	char *sugg = NULL;
 
@@ -1117,21 +1122,19 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		build_expr(&pq, false, &all);
 		build_expr(&pq, true, &any);
 		title_key(&pq, &key);
-		expr = all.data;
-		if (run_query(db, p, expr, key.data, limit, offset, hits, &nhits,
-			      &total) != 0)
+		if (run_query(db, p, all.data, key.data, limit, offset, hits, &nhits, &total) != 0)
 			goto out;
+		total_all = total;
 		if (total == 0 && strcmp(all.data, any.data)) {
-			expr = any.data;
-			fallback = true;
-			if (run_query(db, p, expr, key.data, limit, offset, hits,
-				      &nhits, &total) != 0)
+			if (run_query(db, p, any.data, key.data, limit, offset, hits, &nhits,
+			              &total) != 0)
 				goto out;
+			fallback = total > 0;
 		}
-		if (fill_results(db, expr, hits, nhits, results) != 0)
+		if (fill_results(db, fallback ? any.data : all.data, hits, nhits, results) != 0)
 			goto out;
-		if (total < 3)
-			sugg = suggestion(db, p, &pq, total, fallback);
+		if (total_all < 3)
+			sugg = suggestion(db, p, &pq, total_all);
 	}
 	log_search(db, p, norm.data, total);
 	res = json_object();
@@ -1155,8 +1158,7 @@ out:
 
 #define SUGGEST_WORDS 8
 
-json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role,
-		       long long user_id)
+json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long long user_id)
 {
 	struct search_params p = {.role = role, .user_id = user_id};
 	struct buf expr = BUF_INIT, like = BUF_INIT, w = BUF_INIT;
@@ -1230,22 +1232,22 @@ out:
  * be deleted from each index with exactly the values it was indexed with,
  * before page_text changes. */
 static const char *const sql_index[] = {
-	"SAVEPOINT search_index",
-	"INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
-	" SELECT 'delete', id, title, headings, tags, body FROM page_text"
-	" WHERE id = ?1",
-	"INSERT INTO words_fts (words_fts, rowid, title, headings, tags, body)"
-	" SELECT 'delete', id, title, headings, tags, body FROM page_text"
-	" WHERE id = ?1",
-	"INSERT INTO page_text (id, title, headings, tags, body)"
-	" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
-	" title = excluded.title, headings = excluded.headings,"
-	" tags = excluded.tags, body = excluded.body",
-	"INSERT INTO pages_fts (rowid, title, headings, tags, body)"
-	" SELECT id, title, headings, tags, body FROM page_text WHERE id = ?1",
-	"INSERT INTO words_fts (rowid, title, headings, tags, body)"
-	" SELECT id, title, headings, tags, body FROM page_text WHERE id = ?1",
-	"RELEASE search_index",
+    "SAVEPOINT search_index",
+    "INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
+    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
+    " WHERE id = ?1",
+    "INSERT INTO words_fts (words_fts, rowid, title, headings, tags, body)"
+    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
+    " WHERE id = ?1",
+    "INSERT INTO page_text (id, title, headings, tags, body)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
+    " title = excluded.title, headings = excluded.headings,"
+    " tags = excluded.tags, body = excluded.body",
+    "INSERT INTO pages_fts (rowid, title, headings, tags, body)"
+    " SELECT id, title, headings, tags, body FROM page_text WHERE id = ?1",
+    "INSERT INTO words_fts (rowid, title, headings, tags, body)"
+    " SELECT id, title, headings, tags, body FROM page_text WHERE id = ?1",
+    "RELEASE search_index",
 };
 
 /* A copy of s with the snippet marker bytes 0x01 and 0x02 made spaces. */
@@ -1259,11 +1261,10 @@ static char *unmarked(const char *s)
 	return c;
 }
 
-int search_index_page(sqlite3 *db, long long page_id, const char *title,
-		      const char *headings, const char *tags, const char *body)
+int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,
+                      const char *tags, const char *body)
 {
-	char *v[4] = {unmarked(title), unmarked(headings), unmarked(tags),
-		      unmarked(body)};
+	char *v[4] = {unmarked(title), unmarked(headings), unmarked(tags), unmarked(body)};
 	size_t nsql = sizeof(sql_index) / sizeof(sql_index[0]);
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
@@ -1287,8 +1288,8 @@ out:
 	sqlite3_finalize(st);
 	if (rc != 0) {
 		/* Undo our part only; the caller's transaction decides the rest. */
-		sqlite3_exec(db, "ROLLBACK TO search_index; RELEASE search_index",
-			     NULL, NULL, NULL);
+		sqlite3_exec(db, "ROLLBACK TO search_index; RELEASE search_index", NULL, NULL,
+		             NULL);
 	}
 	for (int k = 0; k < 4; k++)
 		free(v[k]);
@@ -1298,11 +1299,11 @@ out:
 int search_rebuild(sqlite3 *db)
 {
 	return sqlite3_exec(db,
-			    "SAVEPOINT search_rebuild;"
-			    "INSERT INTO pages_fts (pages_fts) VALUES ('rebuild');"
-			    "INSERT INTO words_fts (words_fts) VALUES ('rebuild');"
-			    "RELEASE search_rebuild",
-			    NULL, NULL, NULL) == SQLITE_OK
-		       ? 0
-		       : -1;
+	                    "SAVEPOINT search_rebuild;"
+	                    "INSERT INTO pages_fts (pages_fts) VALUES ('rebuild');"
+	                    "INSERT INTO words_fts (words_fts) VALUES ('rebuild');"
+	                    "RELEASE search_rebuild",
+	                    NULL, NULL, NULL) == SQLITE_OK
+	           ? 0
+	           : -1;
 }

@@ -6,10 +6,20 @@
  *
  * Tokenizers registered on every connection (before the schema is read):
  *   "oficio"        case folding, diacritics removed, Snowball stem
- *                   (Spanish by default, English by --language en)
+ *                   (Spanish by default, English by --language en); in
+ *                   documents the unstemmed folded word is also indexed
+ *                   at the same position, for prefix queries
  *   "oficio_plain"  the same without the stem (the vocabulary that
  *                   spelling suggestions are drawn from)
+ * and the SQL function oficio_key(text, stem) (the folded words of text,
+ * single-spaced, stemmed when stem is true), used for exact-title ranking.
+ * A word is a run of letters and digits; words over 64 bytes are not
+ * indexed. Changing the language changes every stem: search_rebuild.
  * Invariant: user text never reaches MATCH unparsed.
+ *
+ * Statements are prepared per call for now (the API takes a bare
+ * sqlite3*, not db.c's cache). Every function here must be called on the
+ * connection's own thread.
  */
 #ifndef OFICIO_SEARCH_H
 #define OFICIO_SEARCH_H
@@ -24,21 +34,29 @@ struct buf;
  * before any connection is opened. Returns -1 for an unknown language. */
 int search_set_language(const char *lang);
 
-/* Register both tokenizers on db. Returns SQLITE_OK or an SQLite code. */
+/* Register both tokenizers and oficio_key() on db. Returns SQLITE_OK or an
+ * SQLite code. */
 int search_register(sqlite3 *db);
 
 struct search_query {
-	struct buf *all;      /* FTS5 expression, every term required ("" = no terms) */
-	struct buf *any;      /* the same terms ORed: the fallback */
-	struct buf *norm;     /* normalised query for the log: folded, single-spaced */
-	bool has_terms;       /* false when nothing searchable was typed */
+	struct buf *all;  /* FTS5 expression, every term required ("" = no terms) */
+	struct buf *any;  /* the same terms ORed: the fallback */
+	struct buf *norm; /* normalised query for the log: folded, single-spaced */
+	bool has_terms;   /* false when nothing searchable was typed */
 };
 
 /* Parse user text (any bytes; invalid UTF-8 is treated as separators):
- * words are ANDed, "quoted phrases" are phrases, -word excludes, word* is a
- * prefix, OR between words is OR; other punctuation separates words. An
- * all-negative query has no terms. Caps: 2,000 bytes of input, 32 terms.
- * The three buffers must be initialised by the caller. Returns 0. */
+ * words are ANDed, "quoted phrases" are phrases, -word and -"phrase"
+ * exclude (after a space or at the start), word* is a prefix (2 letters or
+ * more), OR in capitals between two terms is OR; every other character,
+ * AND/NOT/NEAR included, is a word or a separator. Lone Spanish (or
+ * English) stop words are left out unless nothing else is left; repeated
+ * terms count once. Neighbouring words are also added as phrases that only
+ * rank (pages having "fuera de plazo" together first), never filter. An
+ * all-negative query has no terms. Caps: 2,000 bytes of input, 32 words.
+ * Every term in all/any is a quoted string built from scanned words.
+ * norm uses the same syntax and parses back to itself. The three buffers
+ * must be initialised by the caller; output is appended. Returns 0. */
 int search_parse(const char *q, size_t len, struct search_query *out);
 
 struct search_params {
@@ -49,33 +67,51 @@ struct search_params {
 	const char *status;   /* filter (e.g. "archived" for managers) or NULL */
 	int limit;            /* 1..100 */
 	int offset;
-	int role;             /* the searcher's role (role.h) */
-	long long user_id;    /* the searcher, 0 for anonymous */
-	bool log_user;        /* record user_id in search_log (admin setting) */
-	bool no_log;          /* do not log at all (suggest, internal use) */
+	int role;          /* the searcher's role (role.h) */
+	long long user_id; /* the searcher, 0 for anonymous */
+	bool log_user;     /* record user_id in search_log (admin setting) */
+	bool no_log;       /* do not log at all (suggest, internal use) */
 };
 
 /* Run a search. Returns a new object:
  * {"total":N, "results":[{"slug","title","kind","category","snippet",
  *   "score","verified_at"}], "fallback":bool, "suggestion":"..."|null}
- * where snippet is HTML-safe (text escaped, matches in <mark>). Visibility:
- * drafts and in_review pages only to their author and to editors and up;
- * archived only when status="archived" is asked for by a manager or up.
- * Logs the normalised query and hit count in search_log. NULL on an
- * SQLite error (never for any user text). */
+ * where snippet is HTML-safe (text escaped, matches in <mark>; the start of
+ * the body when only title or tags matched) and score is -bm25 (higher is
+ * better). Order: an exact title (the query's words, stemmed) first, then
+ * bm25 with title 10, headings 4, tags 4, body 1. When every word together
+ * finds nothing, the any-word query runs and fallback is true (if it
+ * found something). suggestion is the query with unknown words replaced by
+ * near vocabulary words, offered when the all-words query found fewer than
+ * 3 pages and the suggestion finds more. Visibility: drafts and in_review
+ * pages only to their author (created_by or a revision's author) and to
+ * editors and up; archived only when status="archived" is asked for by a
+ * manager or up. limit is clamped to 1..100, offset to 0..10,000; total
+ * counts every match. Logs the normalised query and the total in
+ * search_log unless no_log (a failed log write is reported on stderr, not
+ * to the caller). NULL on an SQLite error (never for any user text);
+ * the caller owns the object. */
 json_t *search_run(sqlite3 *db, const struct search_params *p);
 
-/* Title suggestions for search-as-you-type: up to limit published pages
- * whose title matches the prefix: [{"slug","title","kind"}]. */
-json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role,
-		       long long user_id);
+/* Title suggestions for search-as-you-type: up to limit (1..20) visible
+ * pages (the rules of search_run, never archived) whose title has every
+ * finished word (stemmed) and a word starting with the last one when it is
+ * still being typed (no trailing space): [{"slug","title","kind"}]. Titles
+ * that start with the typed text come first, then shorter titles. Only the
+ * first 200 bytes and 8 words count; fewer than 2 letters gives []. NULL on
+ * an SQLite error; the caller owns the array. */
+json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long long user_id);
 
 /* Keep the index in step with a page's current text: call inside the
- * saving transaction. Replaces the page_text row and both FTS indexes. */
-int search_index_page(sqlite3 *db, long long page_id, const char *title,
-		      const char *headings, const char *tags, const char *body);
+ * saving transaction (it uses a savepoint, so it is also atomic alone).
+ * Replaces the page_text row and both FTS indexes (the old row is deleted
+ * from them with its old values first). NULL strings are empty; bytes
+ * 0x01 and 0x02 become spaces. Returns 0, or -1 with nothing changed. */
+int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,
+                      const char *tags, const char *body);
 
-/* Rebuild every FTS index from page_text (after a language change). */
+/* Rebuild every FTS index from page_text (after a language change).
+ * Returns 0 or -1. */
 int search_rebuild(sqlite3 *db);
 
 #endif

@@ -39,7 +39,7 @@ void view_count(struct buf *out, const char *msg, long long n)
 		return;
 	}
 	buf_append(out, msg, (size_t)(p - msg));
-	buf_printf(out, "%lld", n);
+	buf_int(out, n);
 	buf_puts(out, p + 3);
 }
 
@@ -56,14 +56,27 @@ void view_time(struct req *r, json_t *obj, const char *key)
 		return;
 	t = (time_t)json_integer_value(v);
 	gmtime_r(&t, &tm);
-	if (en)
-		buf_printf(&s, "%s %d, %d, %02d:%02d UTC", months_en[tm.tm_mon], tm.tm_mday,
-			   tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
-	else
-		buf_printf(&s, "%d %s %d, %02d:%02d UTC", tm.tm_mday, months_es[tm.tm_mon],
-			   tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
-	buf_printf(&k, "%s_text", key);
-	json_object_set_new(obj, k.data, json_string(s.data));
+	/* Built by hand: this runs several times per page view. */
+	if (en) {
+		buf_puts(&s, months_en[tm.tm_mon]);
+		buf_putc(&s, ' ');
+		buf_int(&s, tm.tm_mday);
+		buf_puts(&s, ", ");
+	} else {
+		buf_int(&s, tm.tm_mday);
+		buf_putc(&s, ' ');
+		buf_puts(&s, months_es[tm.tm_mon]);
+		buf_putc(&s, ' ');
+	}
+	buf_int(&s, tm.tm_year + 1900);
+	buf_puts(&s, ", ");
+	buf_int_pad(&s, tm.tm_hour, 2);
+	buf_putc(&s, ':');
+	buf_int_pad(&s, tm.tm_min, 2);
+	buf_puts(&s, " UTC");
+	buf_puts(&k, key);
+	buf_puts(&k, "_text");
+	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));
 
 	ago = db_now() - (int64_t)t;
 	buf_reset(&s);
@@ -75,9 +88,9 @@ void view_time(struct req *r, json_t *obj, const char *key)
 		view_count(&s, http_msg(r, "time.hours"), ago / 3600);
 	else
 		view_count(&s, http_msg(r, "time.days"), ago / 86400);
-	buf_reset(&k);
-	buf_printf(&k, "%s_ago", key);
-	json_object_set_new(obj, k.data, json_string(s.data));
+	buf_truncate(&k, strlen(key));
+	buf_puts(&k, "_ago");
+	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));
 	buf_free(&k);
 	buf_free(&s);
 }
@@ -98,14 +111,16 @@ void view_labels(struct req *r, json_t *obj)
 	struct buf k = BUF_INIT;
 
 	if (kind) {
-		buf_printf(&k, "kind.%s", kind);
+		buf_puts(&k, "kind.");
+		buf_puts(&k, kind);
 		json_object_set_new(obj, "kind_label", json_string(http_msg(r, k.data)));
 		json_object_set_new(obj, "is_procedure", json_boolean(strcmp(kind, "procedure") == 0));
 		json_object_set_new(obj, "is_lesson", json_boolean(strcmp(kind, "lesson") == 0));
 	}
 	if (status) {
 		buf_reset(&k);
-		buf_printf(&k, "status.%s", status);
+		buf_puts(&k, "status.");
+		buf_puts(&k, status);
 		json_object_set_new(obj, "status_label", json_string(http_msg(r, k.data)));
 		json_object_set_new(obj, "is_published", json_boolean(strcmp(status, "published") == 0));
 		json_object_set_new(obj, "is_draft", json_boolean(strcmp(status, "draft") == 0));

@@ -5,8 +5,7 @@
  * parse: both the all-words and the fallback expression are run against an
  * in-memory FTS5 table using the "oficio" tokenizer, and any SQLite error
  * aborts. The input is also indexed as a document (the tokenizer on
- * arbitrary bytes) and the normalised query must parse back to the same
- * expression.
+ * arbitrary bytes), and the normalised query must parse back to itself.
  *
  * Build: clang -fsanitize=fuzzer,address -Iserver server/buf.c
  *        server/text.c server/search.c tests/fuzz/fuzz_search_query.c
@@ -33,25 +32,24 @@ static void die(const char *what)
 
 static void open_db(void)
 {
-	if (sqlite3_open(":memory:", &db) != SQLITE_OK ||
-	    search_register(db) != SQLITE_OK)
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK || search_register(db) != SQLITE_OK)
 		die("open");
 	if (sqlite3_exec(db,
-			 "CREATE VIRTUAL TABLE t USING fts5(title, headings, tags,"
-			 " body, tokenize='oficio', prefix='2 3');"
-			 "INSERT INTO t VALUES ('Devolución tardía de productos', '',"
-			 " 'devoluciones', 'Fuera de plazo: vale y ticket. NEAR AND OR');"
-			 "INSERT INTO t VALUES ('Cambio de talla', 'Zapatos', '',"
-			 " 'El cliente \"siempre\" -primero- (casi) * : ^');",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	                 "CREATE VIRTUAL TABLE t USING fts5(title, headings, tags,"
+	                 " body, tokenize='oficio', prefix='2 3');"
+	                 "INSERT INTO t VALUES ('Devolución tardía de productos', '',"
+	                 " 'devoluciones', 'Fuera de plazo: vale y ticket. NEAR AND OR');"
+	                 "INSERT INTO t VALUES ('Cambio de talla', 'Zapatos', '',"
+	                 " 'El cliente \"siempre\" -primero- (casi) * : ^');",
+	                 NULL, NULL, NULL) != SQLITE_OK)
 		die("schema");
 	if (sqlite3_prepare_v2(db,
-			       "SELECT rowid, bm25(t, 10.0, 4.0, 4.0, 1.0),"
-			       " snippet(t, 3, X'01', X'02', '...', 24)"
-			       " FROM t WHERE t MATCH ?1 ORDER BY 2",
-			       -1, &match, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO t (rowid, body) VALUES (3, ?1)",
-			       -1, &insert, NULL) != SQLITE_OK)
+	                       "SELECT rowid, bm25(t, 10.0, 4.0, 4.0, 1.0),"
+	                       " snippet(t, 3, X'01', X'02', '...', 24)"
+	                       " FROM t WHERE t MATCH ?1 ORDER BY 2",
+	                       -1, &match, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO t (rowid, body) VALUES (3, ?1)", -1, &insert,
+	                       NULL) != SQLITE_OK)
 		die("prepare");
 }
 
@@ -85,14 +83,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run_match(all.data);
 		run_match(any.data);
 	}
-	/* The normalised form (the log, a suggestion) means the same query. */
+	/* The normalised form (the log, a suggestion) is a fixed point with
+	 * the same terms. (Its expression may rank differently: a repeat or
+	 * an overlong word dropped from it no longer parts its neighbours.) */
 	if (norm.len <= 2000) {
 		search_parse(norm.data, norm.len, &q2);
-		if (strcmp(all.data, all2.data) || strcmp(norm.data, norm2.data)) {
-			fprintf(stderr, "norm '%s' -> '%s'\nall '%s' -> '%s'\n",
-				norm.data, norm2.data, all.data, all2.data);
+		if (strcmp(norm.data, norm2.data) || q.has_terms != q2.has_terms) {
+			fprintf(stderr, "norm '%s' -> '%s'\n", norm.data, norm2.data);
 			abort();
 		}
+		if (q2.has_terms)
+			run_match(all2.data);
 	}
 
 	/* The tokenizer on arbitrary bytes, as a document. */
@@ -104,8 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die("insert");
 	if (q.has_terms)
 		run_match(all.data);
-	if (sqlite3_exec(db, "ROLLBACK TO doc; RELEASE doc", NULL, NULL, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_exec(db, "ROLLBACK TO doc; RELEASE doc", NULL, NULL, NULL) != SQLITE_OK)
 		die("rollback");
 
 	buf_free(&all);

@@ -1,0 +1,40 @@
+/*
+ * cache.h - a small per-thread cache of rendered fragments (the article
+ * part of a page view), so a page read a thousand times is rendered once.
+ *
+ * Invalidation is by generation: every successful state-changing request
+ * bumps one process-wide counter (cache_bump), and an entry made under an
+ * older generation is a miss. Entries also expire after a short time, so
+ * relative times ("hace 3 días") and changes made by another process (the
+ * CLI) show up soon. Each loop thread owns its cache: no locks.
+ */
+#ifndef OFICIO_CACHE_H
+#define OFICIO_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cache;
+struct buf;
+
+#define CACHE_TTL 60          /* seconds */
+#define CACHE_MAX_ENTRY (256 * 1024)
+
+struct cache *cache_new(size_t slots);
+void cache_free(struct cache *c);
+
+/* The current generation, and a bump after any write. */
+uint64_t cache_generation(void);
+void cache_bump(void);
+
+/* Look key up; on a hit append the stored title and body to the buffers
+ * and return 1, else 0. now is db_now(). */
+int cache_get(struct cache *c, const char *key, int64_t now, struct buf *title,
+	      struct buf *body);
+/* Store (replacing any entry of that key). gen is the generation read
+ * BEFORE the content was computed, so a write racing with the render
+ * makes the entry stale rather than wrong. */
+void cache_put(struct cache *c, const char *key, uint64_t gen, int64_t now,
+	       const char *title, size_t tlen, const char *body, size_t blen);
+
+#endif
