@@ -72,7 +72,11 @@ static int render(struct req *r, int status, const char *notice, const char *err
 
 int admin_users(struct req *r)
 {
-	return render(r, 200, NULL, NULL);
+	const char *done = http_query(r, "done");
+
+	return render(r, 200, done && strcmp(done, "added") == 0 ? "admin.user_added" :
+			      done && strcmp(done, "updated") == 0 ? "admin.user_updated" : NULL,
+		      NULL);
 }
 
 int admin_user_add(struct req *r)
@@ -97,7 +101,8 @@ int admin_user_add(struct req *r)
 	if (id < 0)
 		return http_error(r, 500, "error", "err.internal");
 	lifecycle_audit(r, "user.add", user, role_name(role));
-	return render(r, 201, "admin.user_added", NULL);
+	/* Post/redirect/get: a reload must not submit the form again. */
+	return http_redirect(r, "/admin/users?done=added");
 }
 
 int admin_user_update(struct req *r)
@@ -181,5 +186,5 @@ int admin_user_update(struct req *r)
 	free(username);
 	if (rc < 0)
 		return http_error(r, 500, "error", "err.internal");
-	return render(r, 200, "admin.user_updated", NULL);
+	return http_redirect(r, "/admin/users?done=updated");
 }

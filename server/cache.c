@@ -84,8 +84,7 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
-int cache_get(struct cache *c, const char *key, int64_t now, struct buf *title,
-	      struct buf *body)
+int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *hit)
 {
 	uint64_t h = hash_key(key), gen = cache_generation();
 
@@ -97,8 +96,10 @@ int cache_get(struct cache *c, const char *key, int64_t now, struct buf *title,
 			clear(e);
 			return 0;
 		}
-		buf_append(title, e->title, e->tlen);
-		buf_append(body, e->body, e->blen);
+		hit->title = e->title;
+		hit->tlen = e->tlen;
+		hit->body = e->body;
+		hit->blen = e->blen;
 		return 1;
 	}
 	return 0;

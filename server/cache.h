@@ -27,10 +27,17 @@ void cache_free(struct cache *c);
 uint64_t cache_generation(void);
 void cache_bump(void);
 
-/* Look key up; on a hit append the stored title and body to the buffers
- * and return 1, else 0. now is db_now(). */
-int cache_get(struct cache *c, const char *key, int64_t now, struct buf *title,
-	      struct buf *body);
+/* A hit: pointers into the cache, valid until the next cache_put on this
+ * thread's cache (callers use them at once, without storing them). */
+struct cache_hit {
+	const char *title;
+	size_t tlen;
+	const char *body;
+	size_t blen;
+};
+
+/* Look key up: 1 and *hit filled, or 0. now is db_now(). */
+int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *hit);
 /* Store (replacing any entry of that key). gen is the generation read
  * BEFORE the content was computed, so a write racing with the render
  * makes the entry stale rather than wrong. */

@@ -263,6 +263,29 @@ int http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
 	return status;
 }
 
+int http_page_raw(struct req *r, int status, json_t *ctx, const char *html, size_t len)
+{
+	json_t *common = http_ctx(r);
+
+	json_object_update_missing(ctx, common);
+	json_decref(common);
+	if (g_server->nav_badges)
+		g_server->nav_badges(r, ctx);
+	buf_reset(&r->out);
+	if (tmpl_render(g_server->tmpl, "header", ctx, g_server->msgs, r->lang, &r->out) < 0 ||
+	    (buf_append(&r->out, html, len), 0) ||
+	    tmpl_render(g_server->tmpl, "footer", ctx, g_server->msgs, r->lang, &r->out) < 0) {
+		json_decref(ctx);
+		buf_reset(&r->out);
+		buf_puts(&r->out, "Internal error\n");
+		r->content_type = "text/plain; charset=utf-8";
+		return 500;
+	}
+	json_decref(ctx);
+	r->content_type = "text/html; charset=utf-8";
+	return status;
+}
+
 int http_json(struct req *r, int status, json_t *j)
 {
 	char *s = json_dumps(j, JSON_COMPACT);

@@ -151,6 +151,9 @@ void http_set_header(struct req *r, const char *name, const char *value);
 /* Render template tmpl with ctx (adds the common fields: user, csrf, lang,
  * badges) as an HTML page. Takes ownership of ctx. */
 int http_page(struct req *r, int status, const char *tmpl, json_t *ctx);
+/* The same page made of pre-rendered HTML between the "header" and
+ * "footer" templates (the fragment cache's hits): no copy into JSON. */
+int http_page_raw(struct req *r, int status, json_t *ctx, const char *html, size_t len);
 /* Reply JSON (takes ownership of j). */
 int http_json(struct req *r, int status, json_t *j);
 /* An error: JSON {error,message} on the API, else the error page. code is

@@ -372,3 +372,38 @@ int lifecycle_propose_api(struct req *r, json_t *page, const struct page_save *i
 					   json_string_value(json_object_get(page, "slug")),
 					   "base_rev", in->base_rev));
 }
+
+void lifecycle_view(struct req *r, json_t *page)
+{
+	const char *kind = json_string_value(json_object_get(page, "kind"));
+	sqlite3_stmt *st;
+	struct buf k = BUF_INIT;
+
+	if (!kind || strcmp(kind, "lesson") != 0)
+		return;
+	st = db_stmt(r->db,
+		"SELECT p.slug, p.title, l.bent_rule, l.rule, l.outcome, l.happened_on "
+		"FROM lessons l LEFT JOIN pages p ON p.id = l.procedure_id WHERE l.page_id = ?1");
+	if (!st)
+		return;
+	db_bind_int(st, 1, json_integer_value(json_object_get(page, "id")));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *l = json_object();
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+			json_object_set_new(l, "procedure", json_pack("{s:o, s:o}",
+				"slug", db_col_json(st, 0), "title", db_col_json(st, 1)));
+		json_object_set_new(l, "bent_rule", json_boolean(sqlite3_column_int(st, 2)));
+		json_object_set_new(l, "rule", db_col_json(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+			buf_puts(&k, "outcome.");
+			buf_puts(&k, db_col_text(st, 4));
+			json_object_set_new(l, "outcome", db_col_json(st, 4));
+			json_object_set_new(l, "outcome_label", json_string(http_msg(r, k.data)));
+		}
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(l, "happened_on", db_col_json(st, 5));
+		json_object_set_new(page, "lesson", l);
+	}
+	sqlite3_reset(st);
+	buf_free(&k);
+}

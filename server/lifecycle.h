@@ -64,6 +64,10 @@ int lifecycle_propose(struct req *r, json_t *page, json_t *f, int base);
 struct page_save;
 int lifecycle_propose_api(struct req *r, json_t *page, const struct page_save *in);
 
+/* What a page view shows beside the text: a lesson's fields (procedure,
+ * rule bent, outcome, date) as page.lesson. Same for every reader. */
+void lifecycle_view(struct req *r, json_t *page);
+
 /* Append to the audit log (who: r's user and address). */
 void lifecycle_audit(struct req *r, const char *action, const char *target,
 		     const char *detail);

@@ -942,6 +942,24 @@ void md_result_free(struct md_result *r)
 	result_init(r);
 }
 
+/* Copy cmark's HTML, hiding task-list checkboxes from assistive
+ * technology: they are disabled, unlabelled decoration (the item's text is
+ * the content), and an unlabelled input is an accessibility error. The
+ * strings are cmark's own output; user text can never contain them raw
+ * because the renderer escapes '<'. */
+static void put_html(struct buf *out, const char *html)
+{
+	static const char box[] = "<input type=\"checkbox\"";
+	const char *p = html, *hit;
+
+	while ((hit = strstr(p, box)) != NULL) {
+		buf_append(out, p, (size_t)(hit - p) + sizeof(box) - 1);
+		buf_puts(out, " aria-hidden=\"true\"");
+		p = hit + sizeof(box) - 1;
+	}
+	buf_puts(out, p);
+}
+
 int markdown_render(const char *md, size_t len, md_exists_fn exists, void *ctx,
 		    struct md_result *out)
 {
@@ -987,7 +1005,7 @@ int markdown_render(const char *md, size_t len, md_exists_fn exists, void *ctx,
 	html = cmark_render_html(doc, MD_OPTIONS, cmark_parser_get_syntax_extensions(parser));
 	if (!html)
 		goto out;
-	buf_puts(&out->html, html);
+	put_html(&out->html, html);
 	if (buf_error(&out->html) || buf_error(&out->text) || buf_error(&out->headings_text) ||
 	    buf_error(&r.tmp))
 		goto out;

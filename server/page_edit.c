@@ -276,6 +276,13 @@ int page_edit_save(struct req *r)
 		return edit_form(r, 400, f, base < 1 ? "err.base_rev" : "err.markdown");
 	}
 	if (!direct) {
+		/* A stale proposal gets the same conflict page as an edit: the
+		 * proposer's text must survive too. */
+		if (base != (int)json_integer_value(json_object_get(p, "current_rev"))) {
+			json_decref(p);
+			lifecycle_lesson_form(r, f, NULL);
+			return conflict(r, f, slug, base);
+		}
 		status = lifecycle_propose(r, p, f, base);
 		json_decref(p);
 		return status;
@@ -306,12 +313,15 @@ int page_edit_save(struct req *r)
 	}
 	pages_save(r->db, &in, &res);
 	if (res.status == SAVE_CONFLICT) {
+		lifecycle_lesson_form(r, f, NULL);
+		lifecycle_edit_context(r, f, p);
 		json_decref(p);
 		return conflict(r, f, slug, base);
 	}
 	if (res.status != SAVE_SAVED && res.status != SAVE_UNCHANGED) {
-		json_decref(p);
 		lifecycle_lesson_form(r, f, NULL);
+		lifecycle_edit_context(r, f, p);
+		json_decref(p);
 		return save_error(r, &res, f);
 	}
 	json_decref(f);

@@ -6,12 +6,15 @@
  * exist, so status and existence do not leak.
  */
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "diff.h"
 #include "http.h"
+#include "lifecycle.h"
 #include "pages.h"
 #include "role.h"
 #include "routes.h"
+#include "template.h"
 #include "text.h"
 #include "view.h"
 
@@ -82,17 +85,66 @@ static json_t *page_ctx(struct req *r, json_t *p)
 	return c;
 }
 
+/* The article of a published page depends only on the page, the language
+ * and the reader's role, so it is rendered once and served from the
+ * thread's cache until anything is written (cache.h). Drafts and pages
+ * in review are never cached: what they show depends on who asks. */
 int page_view(struct req *r)
 {
 	int status = 404;
-	json_t *p = load(r, 0, &status), *c;
+	const char *slug = http_arg(r, 0);
+	struct buf key = BUF_INIT, title = BUF_INIT, article = BUF_INIT;
+	uint64_t gen = cache_generation();
+	int64_t now = db_now();
+	struct cache_hit hit;
+	json_t *p, *c;
+	bool cacheable;
 
-	if (!p)
+	if (slug && text_slug_valid(slug, SLUG_MAX)) {
+		buf_puts(&key, slug);
+		buf_putc(&key, '|');
+		buf_puts(&key, r->lang);
+		buf_putc(&key, '|');
+		buf_int(&key, r->role);
+		if (cache_get(http_cache(r), key.data, now, &hit)) {
+			buf_free(&key);
+			c = json_object();
+			json_object_set_new(c, "title", json_stringn_nocheck(hit.title, hit.tlen));
+			return http_page_raw(r, 200, c, hit.body, hit.blen);
+		}
+	}
+	p = load(r, 0, &status);
+	if (!p) {
+		buf_free(&key);
 		return status;
-	c = page_ctx(r, p);
+	}
+	cacheable = key.len &&
+		    strcmp(json_string_value(json_object_get(p, "status")), "published") == 0;
 	json_object_set_new(p, "backlinks",
 			    pages_backlinks(r->db, json_string_value(json_object_get(p, "slug"))));
-	return http_page(r, 200, "page", c);
+	view_labels_all(r, json_object_get(p, "backlinks"));
+	lifecycle_view(r, p);
+	c = page_ctx(r, p);
+	buf_puts(&title, json_string_value(json_object_get(c, "title")));
+	json_object_set_new(c, "lang", json_string(r->lang));
+	if (tmpl_render(g_server->tmpl, "page_article", c, g_server->msgs, r->lang, &article) < 0) {
+		json_decref(c);
+		buf_free(&key);
+		buf_free(&title);
+		buf_free(&article);
+		return http_error(r, 500, "error", "err.internal");
+	}
+	json_decref(c);
+	if (cacheable)
+		cache_put(http_cache(r), key.data, gen, now, title.data, title.len,
+			  article.data, article.len);
+	c = json_object();
+	json_object_set_new(c, "title", json_stringn_nocheck(title.data, title.len));
+	status = http_page_raw(r, 200, c, article.data, article.len);
+	buf_free(&key);
+	buf_free(&title);
+	buf_free(&article);
+	return status;
 }
 
 int page_revision(struct req *r)
@@ -230,6 +282,8 @@ int page_browse(struct req *r)
 		status = NULL;
 	list = pages_list(r->db, kind, cat, tag, status, r->role, r->uid, 500, 0);
 	view_labels_all(r, list);
+	view_times(r, list, "updated_at");
+	view_times(r, list, "verified_at");
 	c = json_object();
 	json_object_set_new(c, "title", json_string(cat ? cat : tag ? tag : http_msg(r, "browse.title")));
 	json_object_set_new(c, "pages", list);
@@ -237,5 +291,8 @@ int page_browse(struct req *r)
 	json_object_set_new(c, "tag", tag ? json_string(tag) : json_null());
 	json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
 	json_object_set_new(c, "tags", pages_tags(r->db, r->role, r->uid));
+	json_object_set_new(c, "kinds", view_kind_options(r, kind));
+	view_mark_selected(json_object_get(c, "categories"), cat);
+	view_mark_selected(json_object_get(c, "tags"), tag);
 	return http_page(r, 200, "browse", c);
 }

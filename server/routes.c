@@ -9,6 +9,7 @@
  */
 #include "routes.h"
 
+#include "files.h"
 #include "http.h"
 #include "role.h"
 #include "static.h"
@@ -47,6 +48,13 @@ static const struct route table[] = {
 	{M_GET, "/api/v1/pages/{slug}/revisions/{n}", api_revision, R_API, ROLE_ANON},
 	{M_GET, "/api/v1/search", api_search, R_API, ROLE_ANON},
 	{M_GET, "/api/v1/suggest", api_suggest, R_API, ROLE_ANON},
+
+	/* attachments (files.c) */
+	{M_GET, "/files/{hash}", files_serve, 0, ROLE_ANON},
+	{M_POST, "/p/{slug}/files", files_upload_form, R_UPLOAD, ROLE_STAFF},
+	{M_GET, "/api/v1/pages/{slug}/attachments", files_list_api, R_API, ROLE_ANON},
+	{M_POST, "/api/v1/pages/{slug}/attachments", files_upload_api,
+	 R_API | R_UPLOAD | R_RAWBODY, ROLE_STAFF},
 };
 
 void routes_install(struct server *srv)

@@ -114,4 +114,9 @@ int search_index_page(sqlite3 *db, long long page_id, const char *title, const c
  * Returns 0 or -1. */
 int search_rebuild(sqlite3 *db);
 
+/* Internal to search.c (defined in search_rank.c): register the FTS5
+ * auxiliary functions oficio_rank() and oficio_cover() with api.
+ * Returns SQLITE_OK or an SQLite code. */
+int search_rank_register(fts5_api *api);
+
 #endif

@@ -86,18 +86,11 @@ int search_page(struct req *r)
 	{
 		bool bad = false;
 		const char *kind = opt(r, "kind", 20, &bad);
-		static const char *const kinds[] = {"procedure", "lesson", "reference"};
-		json_t *opts = json_array();
-		struct buf k = BUF_INIT;
-		for (size_t i = 0; i < 3; i++) {
-			buf_reset(&k);
-			buf_printf(&k, "kind.%s", kinds[i]);
-			json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "value", kinds[i],
-				"label", http_msg(r, k.data), "selected", kind && strcmp(kind, kinds[i]) == 0));
-		}
-		buf_free(&k);
-		json_object_set_new(c, "kinds", opts);
-		json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
+		const char *cat = opt(r, "category", 80, &bad);
+		json_t *cats = pages_categories(r->db, r->role, r->uid);
+		view_mark_selected(cats, cat);
+		json_object_set_new(c, "kinds", view_kind_options(r, kind));
+		json_object_set_new(c, "categories", cats);
 	}
 	return http_page(r, 200, "search", c);
 }

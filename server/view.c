@@ -160,3 +160,33 @@ bool view_can_edit(struct req *r, json_t *page)
 	return r->role >= ROLE_STAFF && author == r->uid && status &&
 	       strcmp(status, "draft") == 0;
 }
+
+json_t *view_kind_options(struct req *r, const char *selected)
+{
+	static const char *const kinds[] = {"procedure", "lesson", "reference"};
+	json_t *a = json_array();
+	struct buf k = BUF_INIT;
+
+	for (size_t i = 0; i < 3; i++) {
+		buf_reset(&k);
+		buf_puts(&k, "kind.");
+		buf_puts(&k, kinds[i]);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", kinds[i],
+			"label", http_msg(r, k.data), "selected",
+			selected && strcmp(selected, kinds[i]) == 0));
+	}
+	buf_free(&k);
+	return a;
+}
+
+void view_mark_selected(json_t *arr, const char *value)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		json_object_set_new(v, "selected",
+				    json_boolean(value && name && strcmp(name, value) == 0));
+	}
+}

@@ -31,6 +31,11 @@ bool view_can_see(struct req *r, json_t *page);
 struct buf;
 void view_count(struct buf *out, const char *msg, long long n);
 
+/* [{value,label,selected}] for the three kinds. */
+json_t *view_kind_options(struct req *r, const char *selected);
+/* Set "selected" on the element of [{name,...}] whose name is value. */
+void view_mark_selected(json_t *arr, const char *value);
+
 /* "YYYY-MM-DD" of a Unix time, into out[11]. */
 void view_date(int64_t t, char *out);
 

@@ -108,8 +108,8 @@ static void test_tasklist(void **state)
 
 	(void)state;
 	render("- [ ] abrir caja\n- [x] contar\n", &r);
-	has(&r, "<li><input type=\"checkbox\" disabled=\"\" /> abrir caja</li>");
-	has(&r, "<li><input type=\"checkbox\" checked=\"\" disabled=\"\" /> contar</li>");
+	has(&r, "<li><input type=\"checkbox\" aria-hidden=\"true\" disabled=\"\" /> abrir caja</li>");
+	has(&r, "<li><input type=\"checkbox\" aria-hidden=\"true\" checked=\"\" disabled=\"\" /> contar</li>");
 	assert_string_equal(r.text.data, "abrir caja\ncontar");
 	md_result_free(&r);
 }
