@@ -59,7 +59,10 @@ struct worker {
 	int64_t stop_deadline;
 	int listen_fd;
 	struct cache *cache;        /* rendered fragments of this thread */
+	struct evhttp *metrics;     /* --metrics-listen (thread 0 only) */
 };
+
+static int metrics_fd = -1;
 
 static struct worker *workers;
 static int nworkers;
@@ -720,6 +723,34 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	req_free(r);
 }
 
+/* --metrics-listen: a second address that answers /metrics (and
+ * /healthz) without a login, for a Prometheus on a private network; the
+ * main address keeps /metrics for admins. */
+static void on_metrics(struct evhttp_request *ev, void *arg)
+{
+	struct worker *w = arg;
+	const char *uri = evhttp_request_get_uri(ev);
+	struct evbuffer *eb = evbuffer_new();
+	struct buf out = BUF_INIT;
+
+	if (strcmp(uri, "/metrics") == 0 || strcmp(uri, "/healthz") == 0) {
+		if (uri[1] == 'm')
+			metrics_render(&out, w->db, g_server->cfg.db_path);
+		else
+			buf_puts(&out, "{\"status\":\"ok\"}\n");
+		evhttp_add_header(evhttp_request_get_output_headers(ev), "Content-Type",
+				  uri[1] == 'm' ? "text/plain; version=0.0.4; charset=utf-8"
+						: "application/json");
+		evbuffer_add(eb, out.data, out.len);
+		evhttp_send_reply(ev, 200, "OK", eb);
+	} else {
+		evbuffer_add_printf(eb, "not found\n");
+		evhttp_send_reply(ev, 404, "Not Found", eb);
+	}
+	evbuffer_free(eb);
+	buf_free(&out);
+}
+
 /* ---- deferred requests ---- */
 
 struct resume {
@@ -828,6 +859,14 @@ static int worker_init(struct worker *w, int id, int fd)
 	if (!w->bound)
 		return -1;
 	w->cache = cache_new(2048);
+	if (id == 0 && metrics_fd >= 0) {
+		w->metrics = evhttp_new(w->base);
+		if (!w->metrics || !evhttp_accept_socket_with_handle(w->metrics, metrics_fd))
+			return -1;
+		evhttp_set_timeout(w->metrics, cfg->timeout_s);
+		evhttp_set_allowed_methods(w->metrics, EVHTTP_REQ_GET);
+		evhttp_set_gencb(w->metrics, on_metrics, w);
+	}
 	w->tick = event_new(w->base, -1, EV_PERSIST, on_tick, w);
 	event_add(w->tick, &tick);
 	if (g_server->worker_start)
@@ -901,6 +940,11 @@ int http_serve(struct server *srv)
 	fd = listen_socket(srv->cfg.listen);
 	if (fd < 0)
 		return 1;
+	if (srv->cfg.metrics_listen) {
+		metrics_fd = listen_socket(srv->cfg.metrics_listen);
+		if (metrics_fd < 0)
+			return 1;
+	}
 	/* Signals are taken by the main thread alone, with sigwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -931,10 +975,14 @@ int http_serve(struct server *srv)
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i].thread, NULL);
 	close(fd);
+	if (metrics_fd >= 0)
+		close(metrics_fd);
 	for (int i = 0; i < nworkers; i++) {
 		struct worker *w = &workers[i];
 		if (w->tick)
 			event_free(w->tick);
+		if (w->metrics)
+			evhttp_free(w->metrics);
 		evhttp_free(w->http);
 		event_base_free(w->base);
 		db_close(w->db);

@@ -944,18 +944,27 @@ void md_result_free(struct md_result *r)
 
 /* Copy cmark's HTML, hiding task-list checkboxes from assistive
  * technology: they are disabled, unlabelled decoration (the item's text is
- * the content), and an unlabelled input is an accessibility error. The
+ * the content), and an unlabelled input is an accessibility error; a done
+ * item says so with a hidden check mark instead. The
  * strings are cmark's own output; user text can never contain them raw
  * because the renderer escapes '<'. */
 static void put_html(struct buf *out, const char *html)
 {
 	static const char box[] = "<input type=\"checkbox\"";
+	static const char checked[] = " checked=\"\" disabled=\"\" />";
 	const char *p = html, *hit;
 
 	while ((hit = strstr(p, box)) != NULL) {
 		buf_append(out, p, (size_t)(hit - p) + sizeof(box) - 1);
 		buf_puts(out, " aria-hidden=\"true\"");
 		p = hit + sizeof(box) - 1;
+		/* A done step keeps its state for screen readers as a
+		 * visually hidden check mark after the hidden box. */
+		if (strncmp(p, checked, sizeof(checked) - 1) == 0) {
+			buf_append(out, p, sizeof(checked) - 1);
+			buf_puts(out, "<span class=\"vh\">\u2713</span>");
+			p += sizeof(checked) - 1;
+		}
 	}
 	buf_puts(out, p);
 }

@@ -109,7 +109,7 @@ static void test_tasklist(void **state)
 	(void)state;
 	render("- [ ] abrir caja\n- [x] contar\n", &r);
 	has(&r, "<li><input type=\"checkbox\" aria-hidden=\"true\" disabled=\"\" /> abrir caja</li>");
-	has(&r, "<li><input type=\"checkbox\" aria-hidden=\"true\" checked=\"\" disabled=\"\" /> contar</li>");
+	has(&r, "<li><input type=\"checkbox\" aria-hidden=\"true\" checked=\"\" disabled=\"\" /><span class=\"vh\">\u2713</span> contar</li>");
 	assert_string_equal(r.text.data, "abrir caja\ncontar");
 	md_result_free(&r);
 }
