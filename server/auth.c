@@ -159,7 +159,7 @@ int auth_init(int nthreads)
 		mem_limit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 	}
 	if (!dummy_hash) {
-		char pw[33];
+		char pw[AUTH_TOKEN_LEN + 1];
 		auth_new_token(pw);
 		pw[32] = '\0';
 		dummy_hash = auth_hash_password(pw);

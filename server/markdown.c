@@ -948,13 +948,52 @@ void md_result_free(struct md_result *r)
  * item says so with a hidden check mark instead. The
  * strings are cmark's own output; user text can never contain them raw
  * because the renderer escapes '<'. */
+static const char box[] = "<input type=\"checkbox\"";
+
+/* "<th align=\"center\">" -> " class=\"al-center\"" (what follows "<th"),
+ * or NULL when hit is not an aligned table cell. */
+static const char *align_class(const char *hit)
+{
+	static const char *const from[] = {" align=\"left\">", " align=\"center\">",
+					   " align=\"right\">"};
+	static const char *const to[] = {" class=\"al-left\"", " class=\"al-center\"",
+					 " class=\"al-right\""};
+
+	if (strncmp(hit, "<th", 3) != 0 && strncmp(hit, "<td", 3) != 0)
+		return NULL;
+	for (int i = 0; i < 3; i++)
+		if (strncmp(hit + 3, from[i], strlen(from[i])) == 0)
+			return to[i];
+	return NULL;
+}
+
+/* The next place put_html rewrites: a task box or an aligned cell. */
+static const char *next_fix(const char *p)
+{
+	for (;; p++) {
+		p = strchr(p, '<');
+		if (!p)
+			return NULL;
+		if (strncmp(p, box, sizeof(box) - 1) == 0 || align_class(p))
+			return p;
+	}
+}
+
 static void put_html(struct buf *out, const char *html)
 {
-	static const char box[] = "<input type=\"checkbox\"";
 	static const char checked[] = " checked=\"\" disabled=\"\" />";
 	const char *p = html, *hit;
 
-	while ((hit = strstr(p, box)) != NULL) {
+	while ((hit = next_fix(p)) != NULL) {
+		const char *al = align_class(hit);
+		if (al) {
+			/* cmark-gfm writes align="..." on table cells, obsolete in
+			 * HTML5; a class does the same (CSP forbids inline style). */
+			buf_append(out, p, (size_t)(hit - p) + 3);
+			buf_puts(out, al);
+			p = strchr(hit, '>');
+			continue;
+		}
 		buf_append(out, p, (size_t)(hit - p) + sizeof(box) - 1);
 		buf_puts(out, " aria-hidden=\"true\"");
 		p = hit + sizeof(box) - 1;
