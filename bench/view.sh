@@ -10,9 +10,11 @@ bench_load_corpus
 bench_start
 sqlite3 "$DB" "SELECT '/p/' || slug FROM pages" >"$DIR/pages.txt"
 echo "page views ($(wc -l <"$DIR/pages.txt") pages, logged in, $(nproc) cores):"
+# One page of median size (2.8 KB of Markdown), one large one (23 KB).
 for c in 1 16 64; do
-	bench_wrk "view /p/bash-1" $c "$URL/p/bash-1"
+	bench_wrk "view /p/mktemp-1" $c "$URL/p/mktemp-1"
 done
+bench_wrk "view /p/apt-cache-8 (large)" 16 "$URL/p/apt-cache-8"
 for c in 1 16 64; do
 	PAGES="$DIR/pages.txt" bench_wrk "view random page" $c "$URL/" -s bench/random.lua
 done
