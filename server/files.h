@@ -7,7 +7,9 @@
  * they are uploaded; each upload to a page adds a page_files row (page,
  * hash, file name). The type is decided from the bytes alone, against an
  * allow-list (files_sniff): a name or a Content-Type the client sends is
- * never believed. SVG, HTML and anything unknown are refused.
+ * never believed. SVG, HTML and anything unknown are refused. The pure
+ * functions (type, names, hash) are in files_sniff.c, the store and the
+ * handlers in files.c.
  *
  * Who may fetch /files/{hash}: whoever may read at least one page that
  * lists it in page_files; everyone else gets 404, the same answer as for
@@ -50,6 +52,10 @@ const char *files_sniff(const void *data, size_t n, const char *filename);
  * holding a PDF, a.pdf holding text). Unknown extensions never mismatch. */
 bool files_name_mismatch(const char *filename, const char *mime);
 
+/* The static string of an accepted type equal to mime (as stored in the
+ * database), or NULL when mime is not on the list. */
+const char *files_known_type(const char *mime);
+
 /* The usual file extension of an accepted type, without the dot ("png");
  * "bin" for anything else. */
 const char *files_ext(const char *mime);
@@ -90,9 +96,14 @@ json_t *files_of_page(struct db *db, long long page_id);
 
 /* What the attachments partial (templates/attachments.html) needs, for
  * page (a pages_get object r may see): {slug, items: files_of_page,
- * can_upload, max_upload_text}. The page and edit handlers set it as
- * "attachments" in their context. New reference. */
-json_t *files_view(struct req *r, json_t *page);
+ * can_upload, show (items or can_upload: readers of a page without
+ * attachments see nothing), on_page, max_upload_text}. on_page true: the page view,
+ * which lists the files and links to the editor's upload form (the
+ * article is cached per language and role, so it must not hold a form
+ * with a CSRF token); false: the editor, which shows the form. The page
+ * and edit handlers set it as "attachments" in their context. Depends on
+ * the page and r's role only, for published pages. New reference. */
+json_t *files_view(struct req *r, json_t *page, bool on_page);
 
 /* Handlers (routes.c). */
 int files_serve(struct req *r);       /* GET /files/{hash} */

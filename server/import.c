@@ -6,7 +6,9 @@
  * the body), the category from the sub-folder. A file whose slug exists
  * becomes a new revision of that page (unchanged text is skipped). Each
  * file is one transaction: a bad file is reported and skipped, never
- * half-imported.
+ * half-imported. A lesson whose procedure comes later in the walk is
+ * pointed at it at the end (resolve_later). After the pages, DIR/files
+ * (an export's attachments) is loaded and linked (import_attachments).
  *
  * Front matter is the flat kind Oficio's own export writes: a first line
  * "---", then `key: value` lines (values plain, "double-quoted" with
@@ -17,7 +19,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "db.h"
+#include "files.h"
 #include "fmatter.h"
+#include "markdown.h"
 #include "pages.h"
 #include "text.h"
 
@@ -31,6 +35,10 @@
 
 struct import_stats {
 	int created, updated, unchanged, failed;
+	/* lessons whose procedure was not imported yet: resolved at the end */
+	long long *later_page;
+	char **later_slug;
+	size_t nlater;
 };
 
 static int read_all(const char *path, struct buf *out, size_t max)
@@ -71,7 +79,8 @@ static long long user_by_name(struct db *db, const char *name)
 
 /* Owner, backup owner, review interval and lesson fields, after the save,
  * inside the file's transaction. */
-static int apply_meta(struct db *db, long long page_id, const struct fmatter *fm)
+static int apply_meta(struct db *db, long long page_id, const struct fmatter *fm,
+		      struct import_stats *s)
 {
 	sqlite3_stmt *st;
 	const char *v;
@@ -121,7 +130,40 @@ static int apply_meta(struct db *db, long long page_id, const struct fmatter *fm
 	db_bind_text(st, 6, fmatter_get(fm, "happened_on"));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	/* The procedure may come later in the walk: resolve it at the end. */
+	v = fmatter_get(fm, "procedure");
+	if (v && *v && !pages_id(db, v)) {
+		s->later_page = xrealloc(s->later_page, (s->nlater + 1) * sizeof(*s->later_page));
+		s->later_slug = xrealloc(s->later_slug, (s->nlater + 1) * sizeof(*s->later_slug));
+		s->later_page[s->nlater] = page_id;
+		s->later_slug[s->nlater++] = xstrdup(v);
+	}
+	return 0;
+}
+
+/* Point lessons at procedures imported after them. */
+static void resolve_later(struct db *db, struct import_stats *s)
+{
+	sqlite3_stmt *st;
+
+	if (s->nlater && db_begin(db) == 0) {
+		st = db_stmt(db, "UPDATE lessons SET procedure_id = (SELECT id FROM pages WHERE slug = ?2) "
+				 "WHERE page_id = ?1 AND procedure_id IS NULL");
+		for (size_t i = 0; st && i < s->nlater; i++) {
+			db_bind_int(st, 1, s->later_page[i]);
+			db_bind_text(st, 2, s->later_slug[i]);
+			sqlite3_step(st);
+			sqlite3_reset(st);
+		}
+		if (db_commit(db) < 0)
+			db_rollback(db);
+	}
+	for (size_t i = 0; i < s->nlater; i++)
+		free(s->later_slug[i]);
+	free(s->later_slug);
+	free(s->later_page);
 }
 
 /* Import one file; prints why when it fails. */
@@ -206,7 +248,7 @@ static void import_file(struct db *db, const char *path, const char *rel_dir,
 			res.status == SAVE_TOO_LARGE ? "too large" : db_errmsg(db));
 		goto fail;
 	}
-	if (apply_meta(db, res.page_id, &fm) < 0 || db_commit(db) < 0) {
+	if (apply_meta(db, res.page_id, &fm, s) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		fprintf(stderr, "import: %s: %s, skipped\n", path, db_errmsg(db));
 		goto fail;
@@ -290,11 +332,283 @@ static void walk(struct db *db, const char *root, const char *rel, struct import
 	buf_free(&path);
 }
 
+/* ---- attachments: DIR/files/HASH.EXT and DIR/files/index.json ----
+ *
+ * Loaded after the pages, so that links can name them. A file is taken
+ * only when the BLAKE2b of its bytes is the hash in its name and its type
+ * is on files.h's allow-list (the server's rules: an import is no back
+ * door). Links come from index.json (export.c writes it: page, hash,
+ * file name, who added it, when) and from the Markdown of every current
+ * revision that mentions /files/HASH of a stored attachment. */
+
+#define IMPORT_FILE_MAX ((size_t)64 * 1024 * 1024)
+
+struct file_stats {
+	int loaded, present, links, failed;
+};
+
+/* "HASH" or "HASH.ext" with a lowercase hex BLAKE2b-256: copies the hash. */
+static bool file_name_hash(const char *name, char hash[FILES_HASH_HEX + 1])
+{
+	if (strlen(name) < FILES_HASH_HEX || (name[FILES_HASH_HEX] != '\0' &&
+					      name[FILES_HASH_HEX] != '.'))
+		return false;
+	memcpy(hash, name, FILES_HASH_HEX);
+	hash[FILES_HASH_HEX] = '\0';
+	return files_hash_valid(hash);
+}
+
+static void load_file(struct db *db, const char *path, const char *name, struct file_stats *fs)
+{
+	struct buf data = BUF_INIT;
+	char want[FILES_HASH_HEX + 1], got[FILES_HASH_HEX + 1];
+	const char *mime;
+	bool created = false;
+	int rc;
+
+	if (!file_name_hash(name, want)) {
+		fprintf(stderr, "import: %s: not named HASH.EXT, skipped\n", path);
+		goto fail;
+	}
+	rc = read_all(path, &data, IMPORT_FILE_MAX);
+	if (rc < 0) {
+		fprintf(stderr, "import: %s: %s, skipped\n", path,
+			rc == -2 ? "too large" : strerror(errno));
+		goto fail;
+	}
+	files_hash(data.data, data.len, got);
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "import: %s: its BLAKE2b is %s, not the name's; skipped\n", path,
+			got);
+		goto fail;
+	}
+	mime = files_sniff(data.data, data.len, name);
+	if (!mime) {
+		fprintf(stderr, "import: %s: not a type Oficio accepts, skipped\n", path);
+		goto fail;
+	}
+	if (db_begin(db) < 0 || files_put(db, data.data, data.len, got, mime, 0, &created) < 0 ||
+	    db_commit(db) < 0) {
+		db_rollback(db);
+		fprintf(stderr, "import: %s: %s, skipped\n", path, db_errmsg(db));
+		goto fail;
+	}
+	if (created)
+		fs->loaded++;
+	else
+		fs->present++;
+	buf_free(&data);
+	return;
+fail:
+	fs->failed++;
+	buf_free(&data);
+}
+
+static void load_files(struct db *db, const char *fdir, struct file_stats *fs)
+{
+	DIR *d = opendir(fdir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!d) {
+		fprintf(stderr, "import: cannot open %s: %s\n", fdir, strerror(errno));
+		fs->failed++;
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "index.json") == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		struct buf path = BUF_INIT;
+		struct stat sb;
+
+		buf_printf(&path, "%s/%s", fdir, names[i]);
+		if (stat(path.data, &sb) == 0 && S_ISREG(sb.st_mode))
+			load_file(db, path.data, names[i], fs);
+		buf_free(&path);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static bool attachment_mime(struct db *db, const char *hash, struct buf *mime)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT mime FROM attachments WHERE hash = ?1");
+	bool found = false;
+
+	if (!st)
+		return false;
+	db_bind_text(st, 1, hash);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		buf_reset(mime);
+		buf_puts(mime, db_col_text(st, 0));
+		found = true;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+/* The links export.c wrote down, in one transaction. */
+static void link_index(struct db *db, const char *path, struct file_stats *fs)
+{
+	json_error_t err;
+	json_t *index = json_load_file(path, JSON_REJECT_DUPLICATES, &err), *row;
+	struct buf mime = BUF_INIT;
+	size_t i;
+
+	if (!json_is_array(index)) {
+		fprintf(stderr, "import: %s: %s, links skipped\n", path,
+			index ? "not a JSON array" : err.text);
+		fs->failed++;
+		json_decref(index);
+		return;
+	}
+	if (db_begin(db) < 0) {
+		fprintf(stderr, "import: %s: %s\n", path, db_errmsg(db));
+		fs->failed++;
+		json_decref(index);
+		return;
+	}
+	json_array_foreach(index, i, row) {
+		const char *slug = json_string_value(json_object_get(row, "page"));
+		const char *hash = json_string_value(json_object_get(row, "hash"));
+		const char *name = json_string_value(json_object_get(row, "filename"));
+		const char *by = json_string_value(json_object_get(row, "added_by"));
+		json_t *at = json_object_get(row, "added_at");
+		long long page_id = slug ? pages_id(db, slug) : 0;
+		int before = sqlite3_total_changes(db_handle(db));
+		char *clean;
+
+		if (!page_id || !files_hash_valid(hash) || !attachment_mime(db, hash, &mime)) {
+			fprintf(stderr, "import: %s: entry %zu: no page %s or no file %s, skipped\n",
+				path, i, slug ? slug : "?", hash ? hash : "?");
+			fs->failed++;
+			continue;
+		}
+		clean = files_clean_name(name, name ? strlen(name) : 0, mime.data);
+		if (files_link(db, page_id, hash, clean, user_by_name(db, by),
+			       json_is_integer(at) ? json_integer_value(at) : db_now()) < 0) {
+			fprintf(stderr, "import: %s: %s\n", path, db_errmsg(db));
+			fs->failed++;
+		} else if (sqlite3_total_changes(db_handle(db)) > before) {
+			fs->links++;
+		}
+		free(clean);
+	}
+	if (db_commit(db) < 0) {
+		db_rollback(db);
+		fprintf(stderr, "import: %s: %s, links skipped\n", path, db_errmsg(db));
+		fs->failed++;
+	}
+	buf_free(&mime);
+	json_decref(index);
+}
+
+/* The name a page shows for a file it references without index.json:
+ * the name another page gave it, else HASH.EXT. */
+static char *reference_name(struct db *db, const char *hash, const char *mime)
+{
+	sqlite3_stmt *st = db_stmt(db, "SELECT filename FROM page_files WHERE hash = ?1 "
+				       "ORDER BY added_at LIMIT 1");
+	struct buf b = BUF_INIT;
+
+	if (st) {
+		db_bind_text(st, 1, hash);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			buf_puts(&b, db_col_text(st, 0));
+		sqlite3_reset(st);
+	}
+	if (b.len == 0)
+		buf_printf(&b, "%s.%s", hash, files_ext(mime));
+	return buf_detach(&b);
+}
+
+/* Pages whose current Markdown shows or links a stored attachment list
+ * it (markdown.c finds the /files/HASH references). One transaction. */
+static void link_references(struct db *db, struct file_stats *fs)
+{
+	sqlite3_stmt *st;
+	struct buf mime = BUF_INIT;
+	int64_t now = db_now();
+
+	if (db_begin(db) < 0) {
+		fprintf(stderr, "import: linking attachments: %s\n", db_errmsg(db));
+		fs->failed++;
+		return;
+	}
+	st = db_stmt(db, "SELECT p.id, r.markdown FROM pages p JOIN revisions r "
+			 "ON r.page_id = p.id AND r.n = p.current_rev "
+			 "WHERE instr(r.markdown, '/files/') > 0 ORDER BY p.id");
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		long long page_id = sqlite3_column_int64(st, 0);
+		const char *md = db_col_text(st, 1);
+		struct md_result out;
+
+		if (markdown_render(md, strlen(md), NULL, NULL, &out) == 0) {
+			for (size_t i = 0; i < out.nfiles; i++) {
+				int before = sqlite3_total_changes(db_handle(db));
+				char *name;
+				if (!attachment_mime(db, out.files[i], &mime))
+					continue;
+				name = reference_name(db, out.files[i], mime.data);
+				if (files_link(db, page_id, out.files[i], name, 0, now) == 0 &&
+				    sqlite3_total_changes(db_handle(db)) > before)
+					fs->links++;
+				free(name);
+			}
+		}
+		md_result_free(&out);
+	}
+	if (st)
+		sqlite3_reset(st);
+	if (!st || db_commit(db) < 0) {
+		db_rollback(db);
+		fprintf(stderr, "import: linking attachments: %s\n", db_errmsg(db));
+		fs->failed++;
+	}
+	buf_free(&mime);
+}
+
+/* DIR/files, when there is one. Returns the number of failures. */
+static int import_attachments(struct db *db, const char *dir)
+{
+	struct file_stats fs = {0, 0, 0, 0};
+	struct buf fdir = BUF_INIT, index = BUF_INIT;
+	struct stat sb;
+
+	buf_printf(&fdir, "%s/files", dir);
+	if (stat(fdir.data, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		buf_free(&fdir);
+		return 0;
+	}
+	load_files(db, fdir.data, &fs);
+	buf_printf(&index, "%s/index.json", fdir.data);
+	if (stat(index.data, &sb) == 0)
+		link_index(db, index.data, &fs);
+	link_references(db, &fs);
+	printf("import: %d attachments loaded, %d already there, %d links to pages, "
+	       "%d skipped with errors\n", fs.loaded, fs.present, fs.links, fs.failed);
+	buf_free(&fdir);
+	buf_free(&index);
+	return fs.failed;
+}
+
 int cli_import(struct db *db, const char *dir)
 {
-	struct import_stats s = {0, 0, 0, 0};
+	struct import_stats s = {0, 0, 0, 0, NULL, NULL, 0};
 	struct timespec t0, t1;
 	struct stat sb;
+	int files_failed;
 
 	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
 		fprintf(stderr, "oficio: import: %s is not a folder\n", dir);
@@ -302,10 +616,12 @@ int cli_import(struct db *db, const char *dir)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	walk(db, dir, "", &s, 0);
+	resolve_later(db, &s);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("import: %d new, %d updated, %d unchanged, %d skipped with errors (%.1f s)\n",
 	       s.created, s.updated, s.unchanged, s.failed,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	files_failed = import_attachments(db, dir);
 	cli_audit(db, "import", dir, "");
-	return s.failed ? 1 : 0;
+	return s.failed || files_failed ? 1 : 0;
 }

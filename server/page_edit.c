@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "db.h"
 #include "diff.h"
+#include "files.h"
 #include "http.h"
 #include "lifecycle.h"
 #include "pages.h"
@@ -210,6 +211,7 @@ int page_edit_form(struct req *r)
 	json_object_set_new(f, "can_significant", json_boolean(direct));
 	lifecycle_edit_context(r, f, p);
 	lifecycle_lesson_form(r, f, p);
+	json_object_set_new(f, "attachments", files_view(r, p, false));
 	buf_free(&action);
 	json_decref(p);
 	return edit_form(r, 200, f, NULL);

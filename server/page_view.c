@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "db.h"
 #include "diff.h"
+#include "files.h"
 #include "http.h"
 #include "lifecycle.h"
 #include "pages.h"
@@ -124,6 +125,7 @@ int page_view(struct req *r)
 			    pages_backlinks(r->db, json_string_value(json_object_get(p, "slug"))));
 	view_labels_all(r, json_object_get(p, "backlinks"));
 	lifecycle_view(r, p);
+	json_object_set_new(p, "attachments", files_view(r, p, true));
 	c = page_ctx(r, p);
 	buf_puts(&title, json_string_value(json_object_get(c, "title")));
 	json_object_set_new(c, "lang", json_string(r->lang));
