@@ -109,6 +109,16 @@ bench-durability: deps all
 	@sh .ci/deps bench
 	@BUILD=$(BUILD) sh bench/durability.sh
 
+.PHONY: bench-loginstorm bench-slowclients
+
+bench-loginstorm: deps all
+	@sh .ci/deps bench
+	@BUILD=$(BUILD) sh bench/loginstorm.sh
+
+bench-slowclients: deps all
+	@sh .ci/deps bench
+	@BUILD=$(BUILD) sh bench/slowclients.sh
+
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
 

@@ -95,6 +95,34 @@ int api_page_get(struct req *r)
 	return http_json(r, 200, page_out(r, p));
 }
 
+/* The list with a lesson's filters (procedure: slug or title; bent_rule:
+ * true|false|1|0; outcome: positive|negative|mixed): lessons only. */
+static int lessons_list(struct req *r, const char *cat, int limit, int offset)
+{
+	bool bad = false;
+	const char *proc = http_param(r, "procedure", 600, &bad);
+	const char *bent = http_param(r, "bent_rule", 8, &bad);
+	const char *outcome = http_param(r, "outcome", 20, &bad);
+	int b = -1;
+
+	if (bent && *bent) {
+		if (strcmp(bent, "1") == 0 || strcmp(bent, "true") == 0)
+			b = 1;
+		else if (strcmp(bent, "0") == 0 || strcmp(bent, "false") == 0)
+			b = 0;
+		else
+			bad = true;
+	}
+	if (outcome && *outcome && strcmp(outcome, "positive") != 0 &&
+	    strcmp(outcome, "negative") != 0 && strcmp(outcome, "mixed") != 0)
+		bad = true;
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.bad_request");
+	return http_json(r, 200, json_pack("{s:o, s:i, s:i}", "pages",
+		lifecycle_lessons(r, proc, b, outcome, cat, limit, offset),
+		"limit", limit, "offset", offset));
+}
+
 int api_pages_list(struct req *r)
 {
 	bool bad = false;
@@ -108,6 +136,8 @@ int api_pages_list(struct req *r)
 
 	if (bad)
 		return http_error(r, 400, "bad_request", "err.bad_request");
+	if (http_query(r, "procedure") || http_query(r, "bent_rule") || http_query(r, "outcome"))
+		return lessons_list(r, cat, limit, offset);
 	/* Status other than published narrows within what r may see anyway. */
 	list = pages_list(r->db, kind, cat, tag, status && *status ? status : NULL,
 			  r->role, r->uid, limit, offset);
@@ -208,6 +238,11 @@ int api_page_put(struct req *r)
 	in.tags = tags;
 	in.significant = json_is_true(json_object_get(body, "significant"));
 	in.author_id = r->uid;
+	/* The lesson that prompted this change (answers its challenge). */
+	if (json_is_integer(json_object_get(body, "from_lesson")))
+		in.lesson_id = json_integer_value(json_object_get(body, "from_lesson"));
+	else if (json_object_get(body, "from_lesson") && !json_is_null(json_object_get(body, "from_lesson")))
+		bad = true;
 	rev = json_object_get(body, "base_rev");
 	if (rev && !json_is_integer(rev) && !json_is_null(rev))
 		bad = true;
@@ -232,6 +267,14 @@ int api_page_put(struct req *r)
 			return http_error(r, 400, "base_rev_required", "err.base_rev");
 		}
 		in.base_rev = (int)json_integer_value(rev);
+		if (in.base_rev == 0) {
+			/* "create" of a page someone else just created: a conflict,
+			 * as on the creation path. */
+			int cur = (int)json_integer_value(json_object_get(p, "current_rev"));
+			json_decref(p);
+			free(tags);
+			return conflict(r, cur);
+		}
 		if (in.base_rev < 1) {
 			json_decref(p);
 			free(tags);
@@ -315,7 +358,7 @@ int api_page_put(struct req *r)
 				  res.err_key ? res.err_key : res.status == SAVE_TOO_LARGE ? "err.too_large"
 											 : "err.internal");
 	}
-	lifecycle_after_save(r, p, res.rev, 0, &lesson);
+	lifecycle_after_save(r, p, res.rev, in.lesson_id, &lesson);
 	json_decref(p);
 	p = pages_get(r->db, slug, 0);
 	return http_json(r, 200, page_out(r, p));

@@ -17,6 +17,7 @@
 #include "form.h"
 #include "http.h"
 #include "metrics.h"
+#include "onboarding.h"
 #include "role.h"
 
 #include <ctype.h>
@@ -416,9 +417,12 @@ long long auth_create_user(struct db *db, const char *username,
 	db_bind_int(st, 5, db_now());
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE) {
 		id = sqlite3_last_insert_rowid(db_handle(db));
-	else if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		/* Paths marked for this role (issue 7); best effort: a user
+		 * without them can still be given them by hand. */
+		onboarding_auto_assign(db, id, role);
+	} else if (rc == SQLITE_CONSTRAINT_UNIQUE)
 		id = -2;
 out:
 	if (hash) {

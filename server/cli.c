@@ -200,23 +200,31 @@ void cli_setup_link(struct db *db, const char *listen)
 	fflush(stdout);
 }
 
+/* What the search index was built with: the stemming language and the
+ * version of the tokenizer (bump TOKENIZER_VERSION whenever search.c
+ * changes what a word becomes, so existing indexes are rebuilt at start). */
+#define TOKENIZER_VERSION "3"
+
 int cli_language_check(struct db *db, const char *lang)
 {
 	char *have = db_setting(db, "search_language");
+	struct buf want = BUF_INIT;
 	int rc = 0;
 
-	if (!have || strcmp(have, lang) != 0) {
+	buf_printf(&want, "%s:%s", lang, TOKENIZER_VERSION);
+	if (!have || strcmp(have, want.data) != 0) {
 		if (have)
-			printf("oficio: search language changed from %s to %s: rebuilding the index\n",
-			       have, lang);
-		if (db_begin(db) < 0 || (have && search_rebuild(db_handle(db)) != 0) ||
-		    db_set_setting(db, "search_language", lang) < 0 || db_commit(db) < 0) {
+			printf("oficio: search index built with %s, now %s: rebuilding it\n",
+			       have, want.data);
+		if (db_begin(db) < 0 || search_rebuild(db_handle(db)) != 0 ||
+		    db_set_setting(db, "search_language", want.data) < 0 || db_commit(db) < 0) {
 			fprintf(stderr, "oficio: cannot rebuild the search index: %s\n", db_errmsg(db));
 			db_rollback(db);
 			rc = -1;
 		}
 	}
 	free(have);
+	buf_free(&want);
 	return rc;
 }
 

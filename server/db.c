@@ -114,6 +114,13 @@ static int migrate(struct db *db, const char *dir, struct buf *err)
 		buf_printf(err, "no migrations found in %s", dir);
 		goto out;
 	}
+	if (have > atoi(names[n - 1])) {
+		/* An older binary must not write to a newer schema it does not
+		 * know: refuse rather than risk the data. */
+		buf_printf(err, "the database is at schema %d, newer than this oficio (%d): "
+			   "install the newer oficio", have, atoi(names[n - 1]));
+		goto out;
+	}
 	for (int i = 0; i < n; i++) {
 		int v = atoi(names[i]);
 		if (v <= have)

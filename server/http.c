@@ -89,14 +89,19 @@ static void log_flush(struct worker *w)
 	buf_reset(&w->log);
 }
 
+/* A JSON string for the access log. Bytes that are not valid UTF-8 (a
+ * request line can carry anything) are escaped one by one, so every log
+ * line stays valid JSON. */
 static void json_str(struct buf *b, const char *s)
 {
+	bool utf8 = text_utf8_valid(s, strlen(s));
+
 	buf_putc(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
 			buf_printf(b, "\\u%04x", c);
 		else
 			buf_putc(b, (char)c);
@@ -136,9 +141,17 @@ static void access_log(struct req *r, size_t bytes)
 		json_str(&w->log, r->addr);
 		buf_puts(&w->log, "}\n");
 	} else {
-		buf_printf(&w->log, "%s %s %s %d %zu %lluus\n", r->addr, m,
-			   path ? path : "-", r->status, bytes,
-			   (unsigned long long)us);
+		/* Plain lines too: control bytes from a client never reach a
+		 * terminal raw. */
+		buf_printf(&w->log, "%s %s ", r->addr, m);
+		for (const char *p = path ? path : "-"; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c < 0x20 || c == 0x7f || c == '\\')
+				buf_printf(&w->log, "\\x%02x", c);
+			else
+				buf_putc(&w->log, (char)c);
+		}
+		buf_printf(&w->log, " %d %zu %lluus\n", r->status, bytes, (unsigned long long)us);
 	}
 	if (w->log.len > 16384)
 		log_flush(w);

@@ -1,8 +1,14 @@
 /*
- * lifecycle.c - templates per kind, lesson fields, proposals, audit.
+ * lifecycle.c - templates per kind, lesson fields, proposals, audit, and
+ * the small helpers every lifecycle handler shares (loading a page,
+ * reading an answer, opening challenges, finishing a request).
  *
  * The built-in templates are Oficio's own words; managers may replace
  * them per kind and language (page_templates).
+ *
+ * Invariant: a challenge exists only for a lesson that was published with
+ * a rule bent and a procedure named; it is opened once per (procedure,
+ * lesson) and, once answered (updated or dismissed), never reopened.
  */
 #include "lifecycle.h"
 
@@ -18,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *builtin(const char *kind, const char *lang)
+const char *lifecycle_builtin_template(const char *kind, const char *lang)
 {
 	bool en = strcmp(lang, "en") == 0;
 
@@ -47,7 +53,7 @@ char *lifecycle_template(struct db *db, const char *kind, const char *lang)
 			md = xstrdup(db_col_text(st, 0));
 		sqlite3_reset(st);
 	}
-	return md ? md : xstrdup(builtin(kind, lang));
+	return md ? md : xstrdup(lifecycle_builtin_template(kind, lang));
 }
 
 void lifecycle_audit(struct req *r, const char *action, const char *target,
@@ -253,8 +259,10 @@ void lifecycle_lesson_form(struct req *r, json_t *f, json_t *page)
 void lifecycle_after_create(struct req *r, long long page_id, const char *kind,
 			    const struct lesson_in *l)
 {
-	if (strcmp(kind, "lesson") == 0)
+	if (strcmp(kind, "lesson") == 0) {
 		save_lesson(r, page_id, l);
+		lifecycle_challenge_sync(r, page_id);
+	}
 	lifecycle_event(r, page_id, "create", NULL, NULL, NULL, 1);
 }
 
@@ -263,9 +271,15 @@ void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson
 {
 	long long id = json_integer_value(json_object_get(page, "id"));
 	const char *kind = json_string_value(json_object_get(page, "kind"));
+	const char *slug = json_string_value(json_object_get(page, "slug"));
+	const char *comment = lifecycle_arg(r, "comment");
+	bool resolve = http_form(r, "resolve_flags") != NULL ||
+		       json_is_true(json_object_get(r->json, "resolve_flags"));
 
-	if (kind && strcmp(kind, "lesson") == 0 && l && l->given)
+	if (kind && strcmp(kind, "lesson") == 0 && l && l->given) {
 		save_lesson(r, id, l);
+		lifecycle_challenge_sync(r, id);
+	}
 	if (lesson_id) {
 		/* The procedure was updated from a challenging lesson: that
 		 * answers the challenge. */
@@ -273,14 +287,32 @@ void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson
 			"UPDATE challenges SET status = 'updated', decided_by = ?3, decided_at = ?4, rev = ?5 "
 			"WHERE procedure_id = ?1 AND lesson_id = ?2 AND status = 'open'");
 		if (st) {
+			int changed;
 			db_bind_int(st, 1, id);
 			db_bind_int(st, 2, lesson_id);
 			db_bind_int(st, 3, r->uid);
 			db_bind_int(st, 4, db_now());
 			db_bind_int(st, 5, rev);
 			sqlite3_step(st);
+			changed = sqlite3_changes(db_handle(r->db));
 			sqlite3_reset(st);
+			if (changed > 0) {
+				struct buf d = BUF_INIT;
+				buf_printf(&d, "lesson=%lld rev=%d", lesson_id, rev);
+				lifecycle_event(r, id, "challenge_updated", NULL, NULL, comment, rev);
+				lifecycle_audit(r, "challenge.updated", slug, d.data);
+				buf_free(&d);
+			}
 		}
+	}
+	if (resolve && (r->role >= ROLE_EDITOR || view_can_edit(r, page))) {
+		struct buf res = BUF_INIT;
+		if (comment && *comment)
+			buf_puts(&res, comment);
+		else
+			view_count(&res, http_msg(r, "flag.resolved_by_rev"), rev);
+		lifecycle_resolve_flags(r, id, slug, res.data, rev);
+		buf_free(&res);
 	}
 }
 
@@ -289,7 +321,17 @@ void lifecycle_edit_context(struct req *r, json_t *f, json_t *page)
 	long long lesson = http_int(r, "lesson", 1, (long long)1 << 53, 0);
 	sqlite3_stmt *st;
 
-	(void)page;
+	if (page && !json_is_true(json_object_get(f, "is_proposal"))) {
+		/* A direct edit may resolve the page's open flags at once. */
+		st = db_stmt(r->db, "SELECT count(*) FROM flags WHERE page_id = ?1 AND resolved_at IS NULL");
+		if (st) {
+			db_bind_int(st, 1, json_integer_value(json_object_get(page, "id")));
+			if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+				json_object_set_new(f, "open_flags", json_integer(sqlite3_column_int(st, 0)));
+			sqlite3_reset(st);
+		}
+		json_object_set_new(f, "resolve_flags", json_boolean(http_form(r, "resolve_flags") != NULL));
+	}
 	if (!lesson)
 		return;
 	st = db_stmt(r->db, "SELECT slug, title FROM pages WHERE id = ?1 AND kind = 'lesson'");
@@ -373,37 +415,155 @@ int lifecycle_propose_api(struct req *r, json_t *page, const struct page_save *i
 					   "base_rev", in->base_rev));
 }
 
-void lifecycle_view(struct req *r, json_t *page)
-{
-	const char *kind = json_string_value(json_object_get(page, "kind"));
-	sqlite3_stmt *st;
-	struct buf k = BUF_INIT;
+/* ---- shared helpers of the lifecycle handlers ---- */
 
-	if (!kind || strcmp(kind, "lesson") != 0)
-		return;
+int lifecycle_page(struct req *r, const char *slug, struct lc_page *p)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (!slug || !text_slug_valid(slug, SLUG_MAX))
+		return -1;
 	st = db_stmt(r->db,
-		"SELECT p.slug, p.title, l.bent_rule, l.rule, l.outcome, l.happened_on "
-		"FROM lessons l LEFT JOIN pages p ON p.id = l.procedure_id WHERE l.page_id = ?1");
+		"SELECT id, slug, kind, status, title, category, created_by, owner_id, "
+		"backup_owner_id, current_rev, review_days FROM pages WHERE slug = ?1");
 	if (!st)
-		return;
-	db_bind_int(st, 1, json_integer_value(json_object_get(page, "id")));
+		return -1;
+	db_bind_text(st, 1, slug);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *l = json_object();
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			json_object_set_new(l, "procedure", json_pack("{s:o, s:o}",
-				"slug", db_col_json(st, 0), "title", db_col_json(st, 1)));
-		json_object_set_new(l, "bent_rule", json_boolean(sqlite3_column_int(st, 2)));
-		json_object_set_new(l, "rule", db_col_json(st, 3));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-			buf_puts(&k, "outcome.");
-			buf_puts(&k, db_col_text(st, 4));
-			json_object_set_new(l, "outcome", db_col_json(st, 4));
-			json_object_set_new(l, "outcome_label", json_string(http_msg(r, k.data)));
-		}
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(l, "happened_on", db_col_json(st, 5));
-		json_object_set_new(page, "lesson", l);
+		p->id = sqlite3_column_int64(st, 0);
+		snprintf(p->slug, sizeof(p->slug), "%s", db_col_text(st, 1));
+		snprintf(p->kind, sizeof(p->kind), "%s", db_col_text(st, 2));
+		snprintf(p->status, sizeof(p->status), "%s", db_col_text(st, 3));
+		snprintf(p->title, sizeof(p->title), "%s", db_col_text(st, 4));
+		snprintf(p->category, sizeof(p->category), "%s", db_col_text(st, 5));
+		p->created_by = sqlite3_column_int64(st, 6);
+		p->owner_id = sqlite3_column_int64(st, 7);
+		p->backup_owner_id = sqlite3_column_int64(st, 8);
+		p->current_rev = sqlite3_column_int(st, 9);
+		p->review_days = sqlite3_column_int(st, 10);
+		rc = 0;
 	}
 	sqlite3_reset(st);
-	buf_free(&k);
+	if (rc == 0 && !pages_visible(r->role, r->uid, p->status, p->created_by))
+		rc = -1;
+	return rc;
+}
+
+bool lifecycle_is_owner(struct req *r, const struct lc_page *p)
+{
+	return r->uid && (r->uid == p->owner_id || r->uid == p->backup_owner_id);
+}
+
+const char *lifecycle_arg(struct req *r, const char *name)
+{
+	if (json_is_object(r->json)) {
+		json_t *v = json_object_get(r->json, name);
+		return json_is_string(v) ? json_string_value(v) : NULL;
+	}
+	return http_form(r, name);
+}
+
+bool lifecycle_text_ok(const char *s, size_t max, bool required)
+{
+	size_t n;
+
+	if (!s)
+		return !required;
+	n = strlen(s);
+	if (n > max || !text_utf8_valid(s, n))
+		return false;
+	for (const char *c = s; *c; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r') ||
+		    *c == 0x7f)
+			return false;
+	if (required) {
+		size_t len = n;
+		text_trim(s, &len);
+		return len > 0;
+	}
+	return true;
+}
+
+void lifecycle_challenge_sync(struct req *r, long long lesson_id)
+{
+	sqlite3_stmt *st = db_stmt(r->db,
+		"INSERT OR IGNORE INTO challenges(procedure_id, lesson_id, created_at) "
+		"SELECT l.procedure_id, l.page_id, ?2 FROM lessons l "
+		"JOIN pages p ON p.id = l.page_id JOIN pages pr ON pr.id = l.procedure_id "
+		"WHERE l.page_id = ?1 AND l.bent_rule AND p.status = 'published' "
+		"AND p.kind = 'lesson' AND pr.kind = 'procedure'");
+	int changed;
+
+	if (!st)
+		return;
+	db_bind_int(st, 1, lesson_id);
+	db_bind_int(st, 2, db_now());
+	sqlite3_step(st);
+	changed = sqlite3_changes(db_handle(r->db));
+	sqlite3_reset(st);
+	if (changed > 0) {
+		/* Recorded on the procedure: it is what the challenge is about. */
+		st = db_stmt(r->db, "SELECT procedure_id FROM lessons WHERE page_id = ?1");
+		if (st) {
+			long long proc = 0;
+			db_bind_int(st, 1, lesson_id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				proc = sqlite3_column_int64(st, 0);
+			sqlite3_reset(st);
+			if (proc) {
+				struct buf d = BUF_INIT;
+				buf_printf(&d, "lesson=%lld", lesson_id);
+				lifecycle_event(r, proc, "challenge", NULL, NULL, NULL, 0);
+				lifecycle_audit(r, "challenge.open", "", d.data);
+				buf_free(&d);
+			}
+		}
+	}
+}
+
+void lifecycle_resolve_flags(struct req *r, long long page_id, const char *slug,
+			     const char *resolution, int rev)
+{
+	sqlite3_stmt *st = db_stmt(r->db,
+		"UPDATE flags SET resolved_by = ?2, resolved_at = ?3, resolution = ?4 "
+		"WHERE page_id = ?1 AND resolved_at IS NULL");
+	int n;
+
+	if (!st)
+		return;
+	db_bind_int(st, 1, page_id);
+	db_bind_int(st, 2, r->uid);
+	db_bind_int(st, 3, db_now());
+	db_bind_text(st, 4, resolution);
+	sqlite3_step(st);
+	n = sqlite3_changes(db_handle(r->db));
+	sqlite3_reset(st);
+	if (n > 0) {
+		struct buf d = BUF_INIT;
+		buf_printf(&d, "flags=%d rev=%d", n, rev);
+		lifecycle_event(r, page_id, "resolve", NULL, NULL, resolution, rev);
+		lifecycle_audit(r, "flag.resolve", slug, d.data);
+		buf_free(&d);
+	}
+}
+
+int lifecycle_done(struct req *r, int status, json_t *j, const char *back, const char *slug)
+{
+	struct buf loc = BUF_INIT;
+	int rc;
+
+	if (r->api)
+		return http_json(r, status, j ? j : json_object());
+	json_decref(j);
+	if (back && back[0] == '/' && back[1] != '/' && back[1] != '\\') {
+		buf_puts(&loc, back);
+	} else {
+		buf_puts(&loc, "/p/");
+		buf_puts(&loc, slug);
+	}
+	rc = http_redirect(r, loc.data);
+	buf_free(&loc);
+	return rc;
 }

@@ -8,15 +8,21 @@
 #ifndef OFICIO_LIFECYCLE_H
 #define OFICIO_LIFECYCLE_H
 
+#include "pages.h"
+
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 
+struct buf;
 struct db;
 struct req;
 
 /* Starting Markdown for a new page of kind in lang: the managers' edited
  * template if there is one, else the built-in one. malloc'd. */
 char *lifecycle_template(struct db *db, const char *kind, const char *lang);
+/* The built-in starting text (static; "" for kinds without one). */
+const char *lifecycle_builtin_template(const char *kind, const char *lang);
 
 /* A lesson's structured fields as submitted (form or JSON). */
 struct lesson_in {
@@ -64,8 +70,12 @@ int lifecycle_propose(struct req *r, json_t *page, json_t *f, int base);
 struct page_save;
 int lifecycle_propose_api(struct req *r, json_t *page, const struct page_save *in);
 
-/* What a page view shows beside the text: a lesson's fields (procedure,
- * rule bent, outcome, date) as page.lesson. Same for every reader. */
+/* What a page view shows beside the text, the same for every reader of
+ * one role (lifecycle_view.c): a lesson's fields (procedure, rule bent,
+ * outcome, date) as page.lesson, and page.lc = {verify: {overdue, due_text,
+ * by, ago, days}, flags: [...], flags_count, challenges: [...],
+ * challenges_count, lessons: [...], promoted_from, promoted_to, returned,
+ * archived, submitted}. A few small indexed queries: run on a cache miss. */
 void lifecycle_view(struct req *r, json_t *page);
 
 /* Append to the audit log (who: r's user and address). */
@@ -76,5 +86,90 @@ void lifecycle_audit(struct req *r, const char *action, const char *target,
 void lifecycle_event(struct req *r, long long page_id, const char *action,
 		     const char *from_status, const char *to_status,
 		     const char *comment, int rev);
+
+/* ---- the lifecycle around a page (issue 6) ---- */
+
+
+/* A page as the lifecycle actions need it (one small query). */
+struct lc_page {
+	long long id;
+	char slug[SLUG_MAX + 1];
+	char kind[12];                    /* procedure|lesson|reference */
+	char status[12];                  /* draft|in_review|published|archived */
+	char title[4 * TITLE_MAX + 1];
+	char category[CATEGORY_MAX + 1];
+	long long created_by;             /* 0: unknown */
+	long long owner_id, backup_owner_id;
+	int current_rev;
+	int review_days;
+};
+
+/* Load the page slug if it exists and r may see it: 0, else -1 (the
+ * caller answers 404, the same for "missing" and "not yours"). */
+int lifecycle_page(struct req *r, const char *slug, struct lc_page *p);
+
+/* Is r the page's owner or backup owner? */
+bool lifecycle_is_owner(struct req *r, const struct lc_page *p);
+
+/* An input field of r by name: the JSON body's string member when the
+ * body is JSON, else the form field. NULL when absent. */
+const char *lifecycle_arg(struct req *r, const char *name);
+
+/* A free-text answer (comment, reason): valid UTF-8, 1..max bytes after
+ * trimming (when required), and no control characters but tab and line
+ * breaks (they would break the Atom feed). */
+bool lifecycle_text_ok(const char *s, size_t max, bool required);
+#define LC_TEXT_MAX 2000
+
+/* A published lesson that bent a rule challenges its procedure: open the
+ * challenge if there is none yet for this pair (never reopens one that
+ * was answered). Call after a lesson is published or saved. */
+void lifecycle_challenge_sync(struct req *r, long long lesson_id);
+
+/* Resolve every open flag of page_id (editing with "resolve flags"). */
+void lifecycle_resolve_flags(struct req *r, long long page_id, const char *slug,
+			     const char *resolution, int rev);
+
+/* The finish of a handler that changed something: JSON j for the API (200,
+ * or status), else a 303 to back (a local path; NULL: /p/{slug}). Takes j. */
+int lifecycle_done(struct req *r, int status, json_t *j, const char *back, const char *slug);
+
+/* ---- what a page view shows (lifecycle_view.c) ---- */
+
+/* Per-user controls below a page view (submit, review, verify, flag,
+ * follow, resolve, dismiss, promote, archive), rendered from
+ * templates/page_tools.html and appended to out. Nothing for visitors who
+ * are not logged in. Cached per (page, language, user, session) in this
+ * thread until any write. */
+void lifecycle_tools(struct req *r, const char *slug, struct buf *out);
+
+/* The navigation badges: ctx.badges = {review (editors+), inbox}.
+ * Memoised per thread and user for a few seconds, and until any write. */
+void lifecycle_nav_badges(struct req *r, json_t *ctx);
+
+/* The page's events for its history: [{action, label, user, at, at_text,
+ * at_ago, from_label, to_label, comment, rev}] newest first. */
+json_t *lifecycle_events(struct req *r, long long page_id);
+
+/* Mark the revisions of a history ([{n,...}]) that a lesson prompted:
+ * h.lesson = {slug, title}. */
+void lifecycle_history_lessons(struct req *r, long long page_id, json_t *history);
+
+/* Home page counts for editors+: ctx.review_counts = {lessons, proposals}. */
+void lifecycle_home(struct req *r, json_t *ctx);
+
+/* Browse: the lesson filters (procedure, bent_rule, outcome) when the
+ * list shows lessons, a category's follow state; replaces ctx.pages when a
+ * lesson filter is given. */
+void lifecycle_browse(struct req *r, json_t *ctx, const char *kind, const char *category);
+
+/* Lessons matching the filters, visible to r: [{slug,title,kind,category,
+ * status,rev,updated_at,procedure,bent_rule,rule,outcome,happened_on}].
+ * bent: -1 any, 0 no, 1 yes. NULL filters are ignored. */
+json_t *lifecycle_lessons(struct req *r, const char *procedure, int bent,
+			  const char *outcome, const char *category, int limit, int offset);
+
+/* Free the per-thread caches (after the loops stopped). */
+void lifecycle_shutdown(void);
 
 #endif

@@ -12,6 +12,7 @@
 #include "files.h"
 #include "http.h"
 #include "lifecycle.h"
+#include "onboarding.h"
 #include "pages.h"
 #include "role.h"
 #include "routes.h"
@@ -86,6 +87,28 @@ static json_t *page_ctx(struct req *r, json_t *p)
 	return c;
 }
 
+/* The page: its article (cached or not) and, right after it, the tools
+ * that depend on who asks (lifecycle_tools: its own small cache). */
+static int with_tools(struct req *r, json_t *c, const char *slug, const char *article,
+		      size_t len)
+{
+	struct buf out = BUF_INIT, mine = BUF_INIT;
+	int status;
+
+	/* Counts the view; the reader's read confirmation box (issue 7).
+	 * Nothing is appended for anonymous readers. */
+	onboarding_tools(r, slug, &mine);
+	if (!r->uid)
+		return http_page_raw(r, 200, c, article, len);
+	buf_append(&out, article, len);
+	lifecycle_tools(r, slug, &out);
+	buf_append(&out, mine.data, mine.len);
+	status = http_page_raw(r, 200, c, out.data, out.len);
+	buf_free(&out);
+	buf_free(&mine);
+	return status;
+}
+
 /* The article of a published page depends only on the page, the language
  * and the reader's role, so it is rendered once and served from the
  * thread's cache until anything is written (cache.h). Drafts and pages
@@ -111,7 +134,7 @@ int page_view(struct req *r)
 			buf_free(&key);
 			c = json_object();
 			json_object_set_new(c, "title", json_stringn_nocheck(hit.title, hit.tlen));
-			return http_page_raw(r, 200, c, hit.body, hit.blen);
+			return with_tools(r, c, slug, hit.body, hit.blen);
 		}
 	}
 	p = load(r, 0, &status);
@@ -142,7 +165,7 @@ int page_view(struct req *r)
 			  article.data, article.len);
 	c = json_object();
 	json_object_set_new(c, "title", json_stringn_nocheck(title.data, title.len));
-	status = http_page_raw(r, 200, c, article.data, article.len);
+	status = with_tools(r, c, slug, article.data, article.len);
 	buf_free(&key);
 	buf_free(&title);
 	buf_free(&article);
@@ -193,6 +216,9 @@ int page_history(struct req *r)
 	}
 	c = page_ctx(r, p);
 	json_object_set_new(c, "history", h);
+	json_object_set_new(c, "events",
+			    lifecycle_events(r, json_integer_value(json_object_get(p, "id"))));
+	lifecycle_history_lessons(r, json_integer_value(json_object_get(p, "id")), h);
 	return http_page(r, 200, "history", c);
 }
 
@@ -259,6 +285,7 @@ int page_home(struct req *r)
 	json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
 	json_object_set_new(c, "tags", pages_tags(r->db, r->role, r->uid));
 	json_object_set_new(c, "is_home", json_true());
+	lifecycle_home(r, c);
 	return http_page(r, 200, "home", c);
 }
 
@@ -296,5 +323,6 @@ int page_browse(struct req *r)
 	json_object_set_new(c, "kinds", view_kind_options(r, kind));
 	view_mark_selected(json_object_get(c, "categories"), cat);
 	view_mark_selected(json_object_get(c, "tags"), tag);
+	lifecycle_browse(r, c, kind, cat);
 	return http_page(r, 200, "browse", c);
 }

@@ -14,6 +14,7 @@
  */
 #include "pages.h"
 
+#include "authors.h"
 #include "buf.h"
 #include "db.h"
 #include "diff.h"
@@ -455,6 +456,9 @@ void pages_save(struct db *db, const struct page_save *in, struct save_result *o
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
+		goto fail;
+	/* The per-person sums the reports read (authors.h). */
+	if (authors_summary_update(db, page_id, authors.data) < 0)
 		goto fail;
 
 	st = db_stmt(db, "UPDATE pages SET current_rev = ?2, title = ?3, updated_at = ?4, "

@@ -53,4 +53,42 @@ int api_revision(struct req *r);
 int ops_healthz(struct req *r);
 int ops_metrics(struct req *r);
 
+/* lifecycle (issue 6): review.c, proposal.c, flags.c, challenges.c,
+ * owners.c, inbox.c, feed.c, audit.c, admin_templates.c, me.c */
+int review_page(struct req *r);
+int review_api_queue(struct req *r);
+int review_submit(struct req *r);
+int review_decide(struct req *r);
+int review_archive(struct req *r);
+int review_unarchive(struct req *r);
+int review_promote(struct req *r);
+int proposal_view(struct req *r);
+int proposal_accept(struct req *r);
+int proposal_reject(struct req *r);
+int proposal_api_list(struct req *r);
+int proposal_api_get(struct req *r);
+int flags_create(struct req *r);
+int flags_api_list(struct req *r);
+int flags_resolve(struct req *r);
+int challenges_api_list(struct req *r);
+int challenges_dismiss(struct req *r);
+int owners_verify(struct req *r);
+int owners_form(struct req *r);
+int owners_save(struct req *r);
+int inbox_follow_page(struct req *r);
+int inbox_follow_category(struct req *r);
+int inbox_api_follows(struct req *r);
+int inbox_api_follow(struct req *r);
+int inbox_api(struct req *r);
+int inbox_api_seen(struct req *r);
+int feed_public(struct req *r);
+int feed_user(struct req *r);
+int audit_page(struct req *r);
+int audit_api(struct req *r);
+int admin_templates(struct req *r);
+int admin_templates_save(struct req *r);
+int me_seen(struct req *r);
+int me_feed(struct req *r);
+int review_events_api(struct req *r);
+
 #endif

@@ -19,16 +19,24 @@
  * "devolución" (stem "devolu") from "devolucion" (no rule fires), while
  * the plural "devoluciones" carries none. Before stemming we therefore
  * strip the plural of the accent-shifting -nes/-eses words and restore the
- * accent of a final -ion, so both spellings and the plural meet.
+ * accent of a final -ion, so both spellings and the plural meet. After
+ * Snowball, the stems of common stem-changing verbs ("muestra", "cierra",
+ * "devuelve") are mapped to their infinitive's ("mostrar"...).
+ *
+ * A search tries every word, and from three words on every word but one
+ * (a page may say "archivo" where the user typed "fichero"), then any
+ * word; search_rank.c ranks what matched. Next to each FTS5 expression we
+ * build its ranking map: what each phrase of it stands for.
  *
  * Invariants: user text never reaches MATCH unparsed (every term is a
  * quoted string we built from scanned words); snippets are escaped before
  * the 0x01/0x02 markers become <mark> tags, and indexed text has those two
  * bytes replaced, so page text can never produce markup.
  *
- * Caveats: statements are prepared and finalized per call until db.c's
- * cache can be reached from here (the public API takes a bare sqlite3*);
- * the cost is a few tens of microseconds per search. A stemmer is not
+ * Caveats: prepared statements are cached per thread (see "statements"
+ * below for their lifetime and search_release). This file is past the
+ * style's 1,000 lines; the query language (parse .. build_expr) would
+ * split out cleanly into search_query.c. A stemmer is not
  * thread-safe: each tokenizer instance and each connection's SQL function
  * owns one, and connections are per thread. search_run writes search_log,
  * so it takes the write lock briefly unless no_log is set.
@@ -36,14 +44,15 @@
 #include "search.h"
 
 #include "buf.h"
+#include "db.h"
 #include "role.h"
 #include "text.h"
 
 #include <libstemmer.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_QUERY_BYTES 2000 /* user text past this is ignored */
 #define MAX_TERMS 32         /* words in one query, phrase words included */
@@ -110,11 +119,33 @@ static bool is_word(uint32_t c)
 
 /* Scan the word starting at s[*i] (a word character), appending its folded
  * form (ignorables dropped) to out; *i ends after the word. */
+static bool is_ascii_word(unsigned char b)
+{
+	return (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z');
+}
+
 static void scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 {
 	while (*i < n) {
-		size_t at = *i;
-		uint32_t c = text_utf8_next(s, n, i);
+		size_t at = *i, run = at;
+		uint32_t c;
+		/* Runs of ASCII letters and digits, most of any Spanish text,
+		 * are folded in one go (indexing time). */
+		while (run < n && is_ascii_word((unsigned char)s[run]))
+			run++;
+		if (run > at) {
+			if (buf_grow(out, run - at) == 0) {
+				for (size_t k = at; k < run; k++)
+					out->data[out->len++] =
+					    (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]);
+				out->data[out->len] = '\0';
+			}
+			*i = run;
+			if (run == n || (unsigned char)s[run] < 0x80)
+				break; /* ASCII punctuation or space */
+		}
+		at = *i;
+		c = text_utf8_next(s, n, i);
 		if (is_ignorable(c))
 			continue;
 		if (!is_word(c)) {
@@ -152,11 +183,63 @@ static int stemmer_init(struct stemmer *st, const char *algorithm)
 	return st->sb ? 0 : -1;
 }
 
+/* Stem-changing verbs: Snowball stems "muestra" to "muestr" and "mostrar"
+ * to "mostr", so a search for what to do ("mostrar", "devolver",
+ * "cerrar la caja") missed the page that says what it does ("muestra",
+ * "devuelve", "cierra"). The stems of the changed forms of the common
+ * ones are mapped to the infinitive's stem. A list rather than a rule
+ * (ue -> o, ie -> e): the rule would also merge "tienda" with "tender"
+ * and "puerta" with "portar"; and not "cuenta", mostly the noun ("la
+ * cuenta del cliente", "tener en cuenta"), not "contar". Snowball also
+ * takes the present of the -arar verbs for an -ara subjunctive
+ * ("compara" -> "comp", "comparar" -> "compar"): those four are here
+ * too. Sorted by the first column (bsearch). */
+static const char *const verb_stems[][2] = {
+    {"acuerd", "acord"},     {"acuest", "acost"},     {"adviert", "advert"},
+    {"almuerz", "almorz"},   {"atiend", "atend"},     {"calient", "calent"},
+    {"cierr", "cerr"},       {"comienz", "comenz"},   {"comp", "compar"},
+    {"consig", "consegu"},   {"conviert", "convert"}, {"corrig", "correg"},
+    {"cuest", "cost"},       {"decl", "declar"},      {"defiend", "defend"},
+    {"demuestr", "demostr"}, {"despid", "desped"},    {"despiert", "despert"},
+    {"devuelv", "devolv"},   {"duerm", "dorm"},       {"elig", "eleg"},
+    {"empiez", "empez"},     {"enciend", "encend"},   {"encuentr", "encontr"},
+    {"entiend", "entend"},   {"extiend", "extend"},   {"impid", "imped"},
+    {"jueg", "jug"},         {"mid", "med"},          {"mient", "ment"},
+    {"muestr", "mostr"},     {"muev", "mov"},         {"nieg", "neg"},
+    {"pid", "ped"},          {"piens", "pens"},       {"pierd", "perd"},
+    {"prefier", "prefer"},   {"prep", "prepar"},      {"prueb", "prob"},
+    {"pued", "pod"},         {"quier", "quer"},       {"recuerd", "record"},
+    {"refier", "refer"},     {"repit", "repet"},      {"requier", "requer"},
+    {"resuelv", "resolv"},   {"sep", "separ"},        {"sient", "sent"},
+    {"sig", "segu"},         {"sirv", "serv"},        {"tien", "ten"},
+    {"vien", "ven"},         {"vuelv", "volv"},
+};
+
+static int verb_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/* Replace the stem at out->data + start with its infinitive's stem. */
+static void unify_verb(struct buf *out, size_t start)
+{
+	const char *const *hit;
+	size_t n = sizeof(verb_stems) / sizeof(verb_stems[0]);
+
+	if (out->len - start > 8)
+		return;
+	hit = bsearch(out->data + start, verb_stems, n, sizeof(verb_stems[0]), verb_cmp);
+	if (!hit)
+		return;
+	buf_truncate(out, start);
+	buf_puts(out, hit[1]);
+}
+
 /* Append the stem of the folded word w[0..n) to out. */
 static void stem_append(struct stemmer *st, const char *w, size_t n, struct buf *out)
 {
 	char tmp[MAX_TOKEN + 2]; /* n <= MAX_TOKEN, and "ion" -> "ión" adds 1 */
-	size_t len = n;
+	size_t len = n, start;
 	const sb_symbol *r;
 
 	if (!st->sb || n > MAX_TOKEN || has_digit(w, n)) {
@@ -171,6 +254,10 @@ static void stem_append(struct stemmer *st, const char *w, size_t n, struct buf 
 		if ((!memcmp(tmp + len - 3, "nes", 3) && is_vowel(tmp[len - 4])) ||
 		    !memcmp(tmp + len - 4, "eses", 4))
 			len -= 2;
+		/* repetidamente -> repetida, as Snowball stems the adjective
+		 * ("repet") but cuts the adverb elsewhere ("repetid"). */
+		if (len >= 9 && !memcmp(tmp + len - 6, "amente", 6))
+			len -= 5;
 		if (len >= 5 && !memcmp(tmp + len - 3, "ion", 3)) {
 			memcpy(tmp + len - 2, "\xc3\xb3n", 3);
 			len++;
@@ -181,17 +268,62 @@ static void stem_append(struct stemmer *st, const char *w, size_t n, struct buf 
 		fputs("oficio: out of memory\n", stderr);
 		abort();
 	}
-	if (sb_stemmer_length(st->sb) > 0)
-		text_fold_str(out, (const char *)r, (size_t)sb_stemmer_length(st->sb));
-	else
+	if (sb_stemmer_length(st->sb) <= 0) {
 		buf_append(out, w, n);
+		return;
+	}
+	start = out->len;
+	text_fold_str(out, (const char *)r, (size_t)sb_stemmer_length(st->sb));
+	if (st->spanish)
+		unify_verb(out, start);
 }
 
 /* ---- tokenizers ------------------------------------------------------- */
 
+/* Stems of recent words: indexing a page stems every word, and most are
+ * words seen moments ago ("el", "archivo", "cliente"); Snowball was a
+ * fifth of an import's time. Direct-mapped by a hash of the word; words
+ * longer than STEM_WORD bytes are stemmed every time. */
+#define STEM_SLOTS 2048
+#define STEM_WORD 31
+
+struct stem_slot {
+	unsigned char wlen, slen; /* wlen 0: empty */
+	char w[STEM_WORD];
+	char s[STEM_WORD + 8]; /* the verb table can lengthen a stem by 2 */
+};
+
 struct tokenizer {
 	struct stemmer st;
+	struct stem_slot *cache; /* STEM_SLOTS, when stemming */
 };
+
+/* Append the stem of the folded word w[0..n) to out, through the cache. */
+static void stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf *out)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct stem_slot *e;
+	size_t start = out->len;
+
+	if (n > STEM_WORD) {
+		stem_append(&t->st, w, n, out);
+		return;
+	}
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (unsigned char)w[k]) * 16777619u;
+	e = &t->cache[h & (STEM_SLOTS - 1)];
+	if (e->wlen == n && !memcmp(e->w, w, n)) {
+		buf_append(out, e->s, e->slen);
+		return;
+	}
+	stem_append(&t->st, w, n, out);
+	if (out->len - start <= sizeof(e->s)) {
+		e->wlen = (unsigned char)n;
+		memcpy(e->w, w, n);
+		e->slen = (unsigned char)(out->len - start);
+		memcpy(e->s, out->data + start, e->slen);
+	}
+}
 
 static const bool tok_stem = true, tok_plain = false; /* user data */
 
@@ -213,9 +345,12 @@ static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **ou
 			return SQLITE_ERROR;
 	}
 	t = xcalloc(1, sizeof(*t));
-	if (*(const bool *)ctx && stemmer_init(&t->st, algorithm) != 0) {
-		free(t);
-		return SQLITE_ERROR;
+	if (*(const bool *)ctx) {
+		if (stemmer_init(&t->st, algorithm) != 0) {
+			free(t);
+			return SQLITE_ERROR;
+		}
+		t->cache = xcalloc(STEM_SLOTS, sizeof(*t->cache));
 	}
 	*out = (Fts5Tokenizer *)t;
 	return SQLITE_OK;
@@ -227,6 +362,7 @@ static void tok_delete(Fts5Tokenizer *p)
 
 	if (t->st.sb)
 		sb_stemmer_delete(t->st.sb);
+	free(t->cache);
 	free(t);
 }
 
@@ -262,7 +398,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 			continue;
 		}
 		buf_reset(&stem);
-		stem_append(&t->st, word.data, word.len, &stem);
+		stem_cached(t, word.data, word.len, &stem);
 		rc = xToken(ctx, 0, stem.data, (int)stem.len, (int)start, (int)i);
 		if (rc == SQLITE_OK && document &&
 		    (stem.len != word.len || memcmp(stem.data, word.data, word.len)))
@@ -344,6 +480,8 @@ int search_register(sqlite3 *db)
 	rc = api->xCreateTokenizer(api, "oficio", (void *)&tok_stem, &tok, NULL);
 	if (rc == SQLITE_OK)
 		rc = api->xCreateTokenizer(api, "oficio_plain", (void *)&tok_plain, &tok, NULL);
+	if (rc == SQLITE_OK)
+		rc = search_rank_register(api);
 	if (rc != SQLITE_OK)
 		goto out;
 	fst = xcalloc(1, sizeof(*fst));
@@ -361,9 +499,137 @@ out:
 	return rc;
 }
 
+/* ---- statements ------------------------------------------------------- */
+
+/* Prepared statements are kept per thread for the thread's connection
+ * (connections are per thread; see db.h), keyed by the address of their
+ * SQL text, which is always one of this file's static strings. Preparing
+ * the search query and the seven indexing statements on every call cost
+ * more than running them (import: about a third of its time).
+ *
+ * Lifetime, the delicate part. A statement keeps its connection alive:
+ * sqlite3_close() refuses and sqlite3_close_v2() leaves a zombie until
+ * the last statement is finalized, so a cached statement never outlives
+ * its connection's memory. The cache is emptied (statements finalized)
+ * when the thread uses another connection, by search_release(), and when
+ * the thread ends (a pthread key destructor; atexit for the main
+ * thread), which also frees a connection closed with sqlite3_close_v2().
+ * A connection closed with plain sqlite3_close() must be released first.
+ * Statements are handed out reset and unbound, and stmt_done() resets
+ * them, so none keeps a read transaction open between calls. */
+#define STMT_SLOTS 32
+
+struct stmt_cache {
+	sqlite3 *db; /* the connection the statements belong to */
+	bool bulk;   /* search_bulk_begin was called on db */
+	int n;
+	struct {
+		const char *sql; /* key: the address of a static string */
+		sqlite3_stmt *st;
+	} slot[STMT_SLOTS];
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_clear(struct stmt_cache *c)
+{
+	for (int i = 0; i < c->n; i++)
+		sqlite3_finalize(c->slot[i].st);
+	c->n = 0;
+	c->db = NULL;
+	c->bulk = false;
+}
+
+static void cache_free(void *p)
+{
+	if (p) {
+		cache_clear(p);
+		free(p);
+	}
+}
+
+static void cache_at_exit(void)
+{
+	cache_free(pthread_getspecific(cache_key));
+	pthread_setspecific(cache_key, NULL);
+}
+
+static void cache_init(void)
+{
+	if (pthread_key_create(&cache_key, cache_free) != 0 || atexit(cache_at_exit) != 0) {
+		fputs("oficio: cannot set up the statement cache\n", stderr);
+		abort();
+	}
+}
+
+static struct stmt_cache *cache_get(void)
+{
+	struct stmt_cache *c;
+
+	pthread_once(&cache_once, cache_init);
+	c = pthread_getspecific(cache_key);
+	if (!c) {
+		c = xcalloc(1, sizeof(*c));
+		if (pthread_setspecific(cache_key, c) != 0) {
+			fputs("oficio: out of memory\n", stderr);
+			abort();
+		}
+	}
+	return c;
+}
+
+/* The cached statement for sql on db, reset and unbound; NULL when it
+ * cannot be prepared (reported on stderr: a bug or a broken schema). */
+static sqlite3_stmt *stmt_get(sqlite3 *db, const char *sql)
+{
+	struct stmt_cache *c = cache_get();
+	sqlite3_stmt *st = NULL;
+
+	if (c->db != db) {
+		cache_clear(c);
+		c->db = db;
+	}
+	for (int i = 0; i < c->n; i++) {
+		if (c->slot[i].sql == sql) {
+			sqlite3_reset(c->slot[i].st);
+			sqlite3_clear_bindings(c->slot[i].st);
+			return c->slot[i].st;
+		}
+	}
+	if (c->n == STMT_SLOTS) {
+		fputs("oficio: search: statement cache full\n", stderr); /* a bug */
+		abort();
+	}
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "oficio: search: %s\n", sqlite3_errmsg(db));
+		return NULL;
+	}
+	c->slot[c->n].sql = sql;
+	c->slot[c->n].st = st;
+	c->n++;
+	return st;
+}
+
+/* Done with a statement from stmt_get (NULL is fine). */
+static void stmt_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
+void search_release(sqlite3 *db)
+{
+	struct stmt_cache *c = cache_get();
+
+	if (c->db == db)
+		cache_clear(c);
+}
+
 /* ---- the query language ----------------------------------------------- */
 
 enum term_op { T_WORD, T_PHRASE, T_PREFIX };
+enum expr_mode { EXPR_ALL, EXPR_NEAR, EXPR_ANY };
 
 struct term {
 	struct buf text; /* folded words, single-spaced */
@@ -550,27 +816,106 @@ static void put_term(struct buf *b, const struct term *t)
 		buf_putc(b, '*');
 }
 
-/* The positive terms: groups ANDed (all) or every term ORed (any).
- * Returns false when there is none. */
-static bool put_positive(const struct parsed *pq, bool any, struct buf *out)
-{
-	bool keep = only_stops(pq), first = true;
+/* The word groups of a query: the positive terms the expression keeps,
+ * an OR group counting as one. tid numbers the kept terms densely (the
+ * ranking map's term numbers). */
+struct groups {
+	int n;
+	int start[MAX_TERMS], end[MAX_TERMS]; /* term indexes, inclusive */
+	int tid[MAX_TERMS];                   /* per term index; -1 when not kept */
+};
 
+static void find_groups(const struct parsed *pq, struct groups *g)
+{
+	bool keep = only_stops(pq);
+	int terms = 0;
+
+	g->n = 0;
 	for (int k = 0; k < pq->n; k++) {
 		const struct term *t = &pq->t[k];
-		bool next_or = k + 1 < pq->n && pq->t[k + 1].or_prev;
+		g->tid[k] = -1;
 		if (t->neg || dropped(pq, k, keep))
 			continue;
-		if (!first)
-			buf_puts(out, any || t->or_prev ? " OR " : " AND ");
-		if (!any && !t->or_prev && next_or)
-			buf_putc(out, '(');
-		put_term(out, t);
-		if (!any && t->or_prev && !next_or)
-			buf_putc(out, ')');
-		first = false;
+		g->tid[k] = terms++;
+		if (t->or_prev && g->n > 0 && g->end[g->n - 1] == k - 1) {
+			g->end[g->n - 1] = k;
+		} else {
+			g->start[g->n] = g->end[g->n] = k;
+			g->n++;
+		}
 	}
-	return !first;
+}
+
+/* One phrase of the ranking map (see search_rank.c). */
+static void map_put(struct buf *map, const char *tok)
+{
+	if (map->len)
+		buf_putc(map, ' ');
+	buf_puts(map, tok);
+}
+
+static void emit_term(const struct parsed *pq, const struct groups *g, int k, int gi,
+                      struct buf *out, struct buf *map)
+{
+	put_term(out, &pq->t[k]);
+	if (map->len)
+		buf_putc(map, ' ');
+	buf_printf(map, "%d.%d", g->tid[k], gi);
+}
+
+/* A group: its term, or its terms ORed in parentheses. */
+static void emit_group(const struct parsed *pq, const struct groups *g, int gi, struct buf *out,
+                       struct buf *map)
+{
+	if (g->start[gi] == g->end[gi]) {
+		emit_term(pq, g, g->start[gi], gi, out, map);
+		return;
+	}
+	buf_putc(out, '(');
+	for (int k = g->start[gi]; k <= g->end[gi]; k++) {
+		if (k > g->start[gi])
+			buf_puts(out, " OR ");
+		emit_term(pq, g, k, gi, out, map);
+	}
+	buf_putc(out, ')');
+}
+
+/* The filtering part: every group ANDed (all), every group but one in
+ * turn, ORed (near: "a b c" gives (b AND c) OR (a AND c) OR (a AND b)),
+ * or every term ORed (any). */
+static void put_core(const struct parsed *pq, const struct groups *g, enum expr_mode mode,
+                     struct buf *out, struct buf *map)
+{
+	bool first = true;
+
+	for (int j = 0; mode == EXPR_NEAR && j < g->n; j++) {
+		if (j)
+			buf_puts(out, " OR ");
+		buf_putc(out, '(');
+		first = true;
+		for (int gi = 0; gi < g->n; gi++) {
+			if (gi == j)
+				continue;
+			if (!first)
+				buf_puts(out, " AND ");
+			emit_group(pq, g, gi, out, map);
+			first = false;
+		}
+		buf_putc(out, ')');
+	}
+	for (int gi = 0; mode == EXPR_ALL && gi < g->n; gi++) {
+		if (gi)
+			buf_puts(out, " AND ");
+		emit_group(pq, g, gi, out, map);
+	}
+	for (int gi = 0; mode == EXPR_ANY && gi < g->n; gi++) {
+		for (int k = g->start[gi]; k <= g->end[gi]; k++) {
+			if (!first)
+				buf_puts(out, " OR ");
+			emit_term(pq, g, k, gi, out, map);
+			first = false;
+		}
+	}
 }
 
 #define MAX_PAIRS 4 /* neighbour phrases added for ranking */
@@ -580,7 +925,7 @@ static bool put_positive(const struct parsed *pq, bool any, struct buf *out)
  * plazo" gives "devoluciones fuera" OR "fuera de plazo". Only plain
  * positive words take part; anything else breaks the run. Returns how
  * many phrases were appended. */
-static int put_pairs(const struct parsed *pq, struct buf *out)
+static int put_pairs(const struct parsed *pq, struct buf *out, struct buf *map)
 {
 	int prev = -1, gap = 0, pairs = 0;
 
@@ -605,6 +950,7 @@ static int put_pairs(const struct parsed *pq, struct buf *out)
 				buf_append(out, pq->t[j].text.data, pq->t[j].text.len);
 				buf_putc(out, j < k ? ' ' : '"');
 			}
+			map_put(map, "x"); /* for the snippet; nearness is ranked apart */
 			pairs++;
 		}
 		prev = k;
@@ -613,28 +959,55 @@ static int put_pairs(const struct parsed *pq, struct buf *out)
 	return pairs;
 }
 
-/* Build the FTS5 expression, all or any, then NOT the excluded terms;
- * empty when no term is positive. Neighbour phrases only rank: in "any"
- * they are ORed (each implies its words); in "all" they sit in
- * "M AND (pairs OR M)", which matches exactly what M matches and gives
- * every term of M the same (doubled) weight. */
-static void build_expr(const struct parsed *pq, bool any, struct buf *out)
+/* Whether the all-but-one-word expression applies: with two words it
+ * would be any word; past NEAR_MAX groups the expression grows as n^2
+ * and a long query is specific enough as it is. */
+#define NEAR_MAX 6
+static bool near_applies(const struct groups *g)
 {
-	struct buf pos = BUF_INIT, pairs = BUF_INIT;
+	return g->n >= 3 && g->n <= NEAR_MAX;
+}
+
+/* Build the FTS5 expression for mode, then NOT the excluded terms, and
+ * its ranking map; both empty when no term is positive (near falls back
+ * to all when it does not apply). Neighbour phrases only rank: in "any"
+ * they are ORed (each implies its words); otherwise they sit in
+ * "M AND (pairs OR G)", where every row of M has group G (or, for near,
+ * one of the first two groups), so the filter is M's alone. */
+static void build_expr(const struct parsed *pq, enum expr_mode mode, struct buf *out,
+                       struct buf *map)
+{
+	struct buf pairs = BUF_INIT, pmap = BUF_INIT;
+	struct groups g;
 	bool has_neg = false, first = true;
 
+	find_groups(pq, &g);
+	if (g.n == 0)
+		goto out;
+	if (mode == EXPR_NEAR && !near_applies(&g))
+		mode = EXPR_ALL;
 	for (int k = 0; k < pq->n; k++)
 		has_neg |= pq->t[k].neg;
-	if (!put_positive(pq, any, &pos))
-		goto out;
 	if (has_neg)
 		buf_putc(out, '(');
-	if (put_pairs(pq, &pairs) == 0)
-		buf_append(out, pos.data, pos.len);
-	else if (any)
-		buf_printf(out, "%s OR %s", pos.data, pairs.data);
-	else
-		buf_printf(out, "(%s) AND (%s OR (%s))", pos.data, pairs.data, pos.data);
+	if (put_pairs(pq, &pairs, &pmap) == 0) {
+		put_core(pq, &g, mode, out, map);
+	} else if (mode == EXPR_ANY) {
+		put_core(pq, &g, mode, out, map);
+		buf_printf(out, " OR %s", pairs.data);
+		map_put(map, pmap.data);
+	} else {
+		buf_putc(out, '(');
+		put_core(pq, &g, mode, out, map);
+		buf_printf(out, ") AND (%s OR ", pairs.data);
+		map_put(map, pmap.data);
+		emit_group(pq, &g, 0, out, map);
+		if (mode == EXPR_NEAR) {
+			buf_puts(out, " OR ");
+			emit_group(pq, &g, 1, out, map);
+		}
+		buf_putc(out, ')');
+	}
 	if (!has_neg)
 		goto out;
 	buf_puts(out, ") NOT (");
@@ -644,12 +1017,13 @@ static void build_expr(const struct parsed *pq, bool any, struct buf *out)
 		if (!first)
 			buf_puts(out, " OR ");
 		put_term(out, &pq->t[k]);
+		map_put(map, "x");
 		first = false;
 	}
 	buf_putc(out, ')');
 out:
-	buf_free(&pos);
 	buf_free(&pairs);
+	buf_free(&pmap);
 }
 
 /* The normalised query in our own syntax, folded and single-spaced: it is
@@ -689,16 +1063,30 @@ static bool has_positive(const struct parsed *pq)
 
 int search_parse(const char *q, size_t len, struct search_query *out)
 {
+	struct buf map = BUF_INIT;
 	struct parsed pq;
 
 	parse(q ? q : "", q ? len : 0, &pq);
 	out->has_terms = has_positive(&pq);
 	if (out->has_terms) {
-		build_expr(&pq, false, out->all);
-		build_expr(&pq, true, out->any);
+		build_expr(&pq, EXPR_ALL, out->all, &map);
+		build_expr(&pq, EXPR_ANY, out->any, &map);
 	}
 	render_norm(&pq, NULL, out->norm);
 	parsed_free(&pq);
+	buf_free(&map);
+	return 0;
+}
+
+int search_parse_near(const char *q, size_t len, struct buf *out)
+{
+	struct buf map = BUF_INIT;
+	struct parsed pq;
+
+	parse(q ? q : "", q ? len : 0, &pq);
+	build_expr(&pq, EXPR_NEAR, out, &map);
+	parsed_free(&pq);
+	buf_free(&map);
 	return 0;
 }
 
@@ -719,19 +1107,23 @@ int search_parse(const char *q, size_t len, struct search_query *out)
 	" AND (?8 IS NULL OR EXISTS (SELECT 1 FROM page_tags t"                                    \
 	"      WHERE t.page_id = p.id AND t.tag = ?8))"
 
-/* bm25() cannot sit in a window query, so the ranked matches are a
- * subquery and the outer query counts them. An exact title (the query's
- * words, stemmed, in order) comes first; stemming every matching title
- * costs more than the rest of the query, so only titles of a plausible
- * length (?12..?13 characters) are compared. */
+/* Aggregates cannot sit around FTS5 auxiliary functions in one query, so
+ * the ranked matches are a subquery and the outer query counts them (all,
+ * and those with every word group: ?15 groups). An exact title (the
+ * query's words, stemmed, in order) comes first; stemming every matching
+ * title costs more than the rest of the query, so only titles of a
+ * plausible length (?12..?13 characters) are compared. ?14 is the ranking
+ * map of the expression (search_rank.c). */
 static const char sql_search[] =
-    "SELECT id, score, exact, count(*) OVER () FROM ("
+    "SELECT id, score, exact, count(*) OVER (), sum(full) OVER () FROM ("
     " SELECT pages_fts.rowid AS id,"
-    "  bm25(pages_fts, 10.0, 4.0, 4.0, 1.0) AS score,"
+    "  oficio_rank(pages_fts, ?14) AS score,"
+    "  oficio_cover(pages_fts, ?14) >= ?15 AS full,"
     "  CASE WHEN length(p.title) BETWEEN ?12 AND ?13"
     "   THEN oficio_key(p.title, 1) = oficio_key(?2, 1) ELSE 0 END AS exact"
     " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-    " WHERE pages_fts MATCH ?1" VISIBLE ") ORDER BY exact DESC, score, id LIMIT ?10 OFFSET ?11";
+    " WHERE pages_fts MATCH ?1" VISIBLE ") ORDER BY exact DESC, score DESC, id"
+    " LIMIT ?10 OFFSET ?11";
 
 static const char sql_count[] =
     "SELECT count(*) FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
@@ -791,7 +1183,7 @@ static int count_matches(sqlite3 *db, const struct search_params *p, const char 
 	int rc = -1;
 
 	*total = 0;
-	if (sqlite3_prepare_v2(db, sql_count, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = stmt_get(db, sql_count)))
 		goto out;
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
 	bind_visibility(st, p);
@@ -800,27 +1192,37 @@ static int count_matches(sqlite3 *db, const struct search_params *p, const char 
 	*total = sqlite3_column_int64(st, 0);
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_done(st);
 	return rc;
 }
 
-/* One ranked page of matches for expr (key: the words an exact title
- * has): up to limit hits from offset, and the total. Returns 0 or -1. */
-static int run_query(sqlite3 *db, const struct search_params *p, const char *expr, const char *key,
-                     int limit, int offset, struct hit *hits, int *nhits, long long *total)
+/* A query as run: its FTS5 expression, the ranking map, the word groups
+ * asked for (a row with all of them is "full") and the words an exact
+ * title has. */
+struct ranked {
+	struct buf expr, map;
+	int groups;
+	const char *key;
+};
+
+/* One ranked page of matches: up to limit hits from offset, the total and
+ * how many have every word group. Returns 0 or -1. */
+static int run_query(sqlite3 *db, const struct search_params *p, const struct ranked *q,
+                     int limit, int offset, struct hit *hits, int *nhits, long long *total,
+                     long long *full)
 {
 	sqlite3_stmt *st = NULL;
-	size_t chars = text_utf8_len(key, strlen(key)), words = 1;
+	size_t chars = text_utf8_len(q->key, strlen(q->key)), words = 1;
 	int rc = -1, step;
 
-	for (const char *k = key; *k; k++)
+	for (const char *k = q->key; *k; k++)
 		words += *k == ' ';
 	*nhits = 0;
-	*total = 0;
-	if (sqlite3_prepare_v2(db, sql_search, -1, &st, NULL) != SQLITE_OK)
+	*total = *full = 0;
+	if (!(st = stmt_get(db, sql_search)))
 		goto out;
-	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, q->expr.data, (int)q->expr.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->key, -1, SQLITE_STATIC);
 	bind_visibility(st, p);
 	sqlite3_bind_int(st, 10, limit);
 	sqlite3_bind_int(st, 11, offset);
@@ -828,20 +1230,30 @@ static int run_query(sqlite3 *db, const struct search_params *p, const char *exp
 	 * "reclamaciones"); punctuation and spaces add some more. */
 	sqlite3_bind_int64(st, 12, (long long)chars - 6 * (long long)words);
 	sqlite3_bind_int64(st, 13, (long long)(chars + 6 * words + 10));
+	sqlite3_bind_text(st, 14, q->map.data, (int)q->map.len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, q->groups);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		*total = sqlite3_column_int64(st, 3);
+		*full = sqlite3_column_int64(st, 4);
 		hits[*nhits].id = sqlite3_column_int64(st, 0);
-		hits[*nhits].score = -sqlite3_column_double(st, 1);
+		hits[*nhits].score = sqlite3_column_double(st, 1);
 		(*nhits)++;
 	}
 	if (step != SQLITE_DONE)
 		goto out;
-	/* Past the last page the outer query has no row to count on. */
-	if (*nhits == 0 && offset > 0 && count_matches(db, p, expr, total) != 0)
-		goto out;
+	stmt_done(st);
+	st = NULL;
+	/* Past the last page the outer query has no row to count on: the
+	 * first page has. */
+	if (*nhits == 0 && offset > 0) {
+		struct hit one[1];
+		int n1;
+		if (run_query(db, p, q, 1, 0, one, &n1, total, full) != 0)
+			goto out;
+	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_done(st);
 	return rc;
 }
 
@@ -901,7 +1313,7 @@ static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits, i
 	struct buf html = BUF_INIT;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, sql_snippet, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = stmt_get(db, sql_snippet)))
 		goto out;
 	for (int k = 0; k < nhits; k++) {
 		const char *snip;
@@ -934,7 +1346,7 @@ static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits, i
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_done(st);
 	buf_free(&html);
 	return rc;
 }
@@ -984,11 +1396,11 @@ static char *nearest_word(sqlite3 *db, const char *w)
 	char *best = NULL, hi[8];
 	bool known;
 
-	if (sqlite3_prepare_v2(db, sql_vocab_has, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = stmt_get(db, sql_vocab_has)))
 		goto out;
 	sqlite3_bind_text(st, 1, w, (int)n, SQLITE_STATIC);
 	known = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	stmt_done(st);
 	st = NULL;
 	if (known)
 		goto out;
@@ -998,7 +1410,7 @@ static char *nearest_word(sqlite3 *db, const char *w)
 		lead++;
 	memcpy(hi, w, lead);
 	hi[lead - 1]++;
-	if (sqlite3_prepare_v2(db, sql_vocab_near, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = stmt_get(db, sql_vocab_near)))
 		goto out;
 	sqlite3_bind_text(st, 1, w, (int)lead, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, hi, (int)lead, SQLITE_STATIC);
@@ -1020,7 +1432,7 @@ static char *nearest_word(sqlite3 *db, const char *w)
 		best_docs = docs;
 	}
 out:
-	sqlite3_finalize(st);
+	stmt_done(st);
 	return best;
 }
 
@@ -1032,7 +1444,7 @@ static char *suggestion(sqlite3 *db, const struct search_params *p, const struct
                         long long total)
 {
 	char *repl[MAX_TERMS] = {NULL};
-	struct buf text = BUF_INIT, all = BUF_INIT;
+	struct buf text = BUF_INIT, all = BUF_INIT, map = BUF_INIT;
 	struct parsed fixed = {.n = 0};
 	long long found = 0;
 	char *result = NULL;
@@ -1051,7 +1463,7 @@ static char *suggestion(sqlite3 *db, const struct search_params *p, const struct
 		goto out;
 	render_norm(pq, repl, &text);
 	parse(text.data, text.len, &fixed);
-	build_expr(&fixed, false, &all);
+	build_expr(&fixed, EXPR_ALL, &all, &map);
 	if (!all.len || count_matches(db, p, all.data, &found) != 0)
 		goto out;
 	if (found > total)
@@ -1062,6 +1474,7 @@ out:
 	parsed_free(&fixed);
 	buf_free(&text);
 	buf_free(&all);
+	buf_free(&map);
 	return result;
 }
 
@@ -1085,25 +1498,39 @@ static void log_search(sqlite3 *db, const struct search_params *p, const char *n
 		return;
 	/* A search that cannot be logged (busy writer, read-only file) still
 	 * answers: the log is a report's input, not the user's business. */
-	if (sqlite3_prepare_v2(db, sql_log, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = stmt_get(db, sql_log)))
 		return;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)db_now()); /* the test clock applies */
 	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, hits);
 	if (p->log_user && p->user_id > 0)
 		sqlite3_bind_int64(st, 4, p->user_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		fprintf(stderr, "oficio: search log: %s\n", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	stmt_done(st);
+}
+
+static void ranked_build(struct ranked *q, const struct parsed *pq, enum expr_mode mode,
+                         const char *key)
+{
+	struct groups g;
+
+	buf_reset(&q->expr);
+	buf_reset(&q->map);
+	build_expr(pq, mode, &q->expr, &q->map);
+	find_groups(pq, &g);
+	q->groups = g.n;
+	q->key = key;
 }
 
 json_t *search_run(sqlite3 *db, const struct search_params *p)
 {
-	struct buf all = BUF_INIT, any = BUF_INIT, norm = BUF_INIT, key = BUF_INIT;
+	struct buf norm = BUF_INIT, key = BUF_INIT;
+	struct ranked q = {BUF_INIT, BUF_INIT, 0, ""};
 	struct hit hits[MAX_RESULTS];
 	struct parsed pq = {.n = 0};
 	int limit = p->limit, offset = p->offset, nhits = 0;
-	long long total = 0, total_all = 0;
+	long long total = 0, full = 0;
 	bool fallback = false;
 	json_t *res = NULL, *results = json_array();
 	char *sugg = NULL;
@@ -1119,22 +1546,26 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	parse(p->q ? p->q : "", p->q ? strlen(p->q) : 0, &pq);
 	render_norm(&pq, NULL, &norm);
 	if (has_positive(&pq)) {
-		build_expr(&pq, false, &all);
-		build_expr(&pq, true, &any);
 		title_key(&pq, &key);
-		if (run_query(db, p, all.data, key.data, limit, offset, hits, &nhits, &total) != 0)
+		/* Every word, or (from three words on) every word but one: the
+		 * pages with all of them rank first unless another has the rest
+		 * where it counts (search_rank.c). */
+		ranked_build(&q, &pq, EXPR_NEAR, key.data);
+		if (run_query(db, p, &q, limit, offset, hits, &nhits, &total, &full) != 0)
 			goto out;
-		total_all = total;
-		if (total == 0 && strcmp(all.data, any.data)) {
-			if (run_query(db, p, any.data, key.data, limit, offset, hits, &nhits,
-			              &total) != 0)
+		/* Nothing with every word: a notice says so, and when even the
+		 * near expression found nothing, any word will do. */
+		fallback = total > 0 && full == 0;
+		if (total == 0) {
+			ranked_build(&q, &pq, EXPR_ANY, key.data);
+			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total, &full) != 0)
 				goto out;
 			fallback = total > 0;
 		}
-		if (fill_results(db, fallback ? any.data : all.data, hits, nhits, results) != 0)
+		if (fill_results(db, q.expr.data, hits, nhits, results) != 0)
 			goto out;
-		if (total_all < 3)
-			sugg = suggestion(db, p, &pq, total_all);
+		if (full < 3)
+			sugg = suggestion(db, p, &pq, full);
 	}
 	log_search(db, p, norm.data, total);
 	res = json_object();
@@ -1147,8 +1578,8 @@ out:
 	json_decref(results);
 	free(sugg);
 	parsed_free(&pq);
-	buf_free(&all);
-	buf_free(&any);
+	buf_free(&q.expr);
+	buf_free(&q.map);
 	buf_free(&norm);
 	buf_free(&key);
 	return res;
@@ -1200,7 +1631,7 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 		res = NULL;
 		goto out;
 	}
-	if (sqlite3_prepare_v2(db, sql_suggest, -1, &st, NULL) != SQLITE_OK)
+	if (!(st = stmt_get(db, sql_suggest)))
 		goto out;
 	sqlite3_bind_text(st, 1, expr.data, (int)expr.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, like.data, (int)like.len, SQLITE_STATIC);
@@ -1218,7 +1649,7 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 		res = NULL;
 	}
 out:
-	sqlite3_finalize(st);
+	stmt_done(st);
 	json_decref(res);
 	buf_free(&expr);
 	buf_free(&like);
@@ -1250,6 +1681,82 @@ static const char *const sql_index[] = {
     "RELEASE search_index",
 };
 
+/* Bulk mode (search_bulk_begin): page_text is kept in step at once, the
+ * FTS indexes at search_bulk_flush. A page waiting for them is in
+ * temp.search_pending, which rolls back with the caller's savepoints,
+ * and its old entries are deleted only the first time (the indexes do
+ * not have what it was given since). */
+static const char *const sql_index_bulk[] = {
+    "SAVEPOINT search_index",
+    "INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
+    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
+    " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
+    "INSERT INTO words_fts (words_fts, rowid, title, headings, tags, body)"
+    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
+    " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
+    "INSERT INTO page_text (id, title, headings, tags, body)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
+    " title = excluded.title, headings = excluded.headings,"
+    " tags = excluded.tags, body = excluded.body",
+    "INSERT OR IGNORE INTO temp.search_pending (id) VALUES (?1)",
+    "RELEASE search_index",
+};
+
+static const char *const sql_flush[] = {
+    "INSERT INTO pages_fts (rowid, title, headings, tags, body)"
+    " SELECT id, title, headings, tags, body FROM page_text"
+    " WHERE id IN (SELECT id FROM temp.search_pending)",
+    "INSERT INTO words_fts (rowid, title, headings, tags, body)"
+    " SELECT id, title, headings, tags, body FROM page_text"
+    " WHERE id IN (SELECT id FROM temp.search_pending)",
+    "DELETE FROM temp.search_pending",
+};
+
+int search_bulk_begin(sqlite3 *db)
+{
+	struct stmt_cache *c = cache_get();
+
+	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS search_pending"
+	                     " (id INTEGER PRIMARY KEY)",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (c->db != db) {
+		cache_clear(c);
+		c->db = db;
+	}
+	c->bulk = true;
+	return 0;
+}
+
+int search_bulk_flush(sqlite3 *db)
+{
+	struct stmt_cache *c = cache_get();
+	sqlite3_stmt *st;
+
+	if (c->db != db || !c->bulk)
+		return 0;
+	for (size_t k = 0; k < sizeof(sql_flush) / sizeof(sql_flush[0]); k++) {
+		if (!(st = stmt_get(db, sql_flush[k])))
+			return -1;
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			stmt_done(st);
+			return -1;
+		}
+		stmt_done(st);
+	}
+	return 0;
+}
+
+int search_bulk_end(sqlite3 *db)
+{
+	struct stmt_cache *c = cache_get();
+	int rc = search_bulk_flush(db);
+
+	if (c->db == db)
+		c->bulk = false;
+	return rc;
+}
+
 /* A copy of s with the snippet marker bytes 0x01 and 0x02 made spaces. */
 static char *unmarked(const char *s)
 {
@@ -1265,13 +1772,17 @@ int search_index_page(sqlite3 *db, long long page_id, const char *title, const c
                       const char *tags, const char *body)
 {
 	char *v[4] = {unmarked(title), unmarked(headings), unmarked(tags), unmarked(body)};
-	size_t nsql = sizeof(sql_index) / sizeof(sql_index[0]);
+	struct stmt_cache *c = cache_get();
+	bool bulk = c->db == db && c->bulk;
+	const char *const *sql = bulk ? sql_index_bulk : sql_index;
+	size_t nsql = bulk ? sizeof(sql_index_bulk) / sizeof(sql_index_bulk[0])
+	                   : sizeof(sql_index) / sizeof(sql_index[0]);
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
 	for (size_t k = 0; k < nsql; k++) {
 		int nparams;
-		if (sqlite3_prepare_v2(db, sql_index[k], -1, &st, NULL) != SQLITE_OK)
+		if (!(st = stmt_get(db, sql[k])))
 			goto out;
 		nparams = sqlite3_bind_parameter_count(st);
 		if (nparams >= 1)
@@ -1280,12 +1791,12 @@ int search_index_page(sqlite3 *db, long long page_id, const char *title, const c
 			sqlite3_bind_text(st, j, v[j - 2], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
-		sqlite3_finalize(st);
+		stmt_done(st);
 		st = NULL;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	stmt_done(st);
 	if (rc != 0) {
 		/* Undo our part only; the caller's transaction decides the rest. */
 		sqlite3_exec(db, "ROLLBACK TO search_index; RELEASE search_index", NULL, NULL,

@@ -11,15 +11,17 @@
  *                   at the same position, for prefix queries
  *   "oficio_plain"  the same without the stem (the vocabulary that
  *                   spelling suggestions are drawn from)
- * and the SQL function oficio_key(text, stem) (the folded words of text,
- * single-spaced, stemmed when stem is true), used for exact-title ranking.
+ * the SQL function oficio_key(text, stem) (the folded words of text,
+ * single-spaced, stemmed when stem is true), used for exact-title ranking,
+ * and the FTS5 functions oficio_rank() and oficio_cover() (search_rank.c).
  * A word is a run of letters and digits; words over 64 bytes are not
- * indexed. Changing the language changes every stem: search_rebuild.
+ * indexed. Changing the language, or the stemming (search.c's list of
+ * Spanish verb stems), changes the index: search_rebuild.
  * Invariant: user text never reaches MATCH unparsed.
  *
- * Statements are prepared per call for now (the API takes a bare
- * sqlite3*, not db.c's cache). Every function here must be called on the
- * connection's own thread.
+ * Prepared statements are kept per thread for the thread's connection
+ * (the API takes a bare sqlite3*, not db.c's cache): see search_release.
+ * Every function here must be called on the connection's own thread.
  */
 #ifndef OFICIO_SEARCH_H
 #define OFICIO_SEARCH_H
@@ -59,6 +61,13 @@ struct search_query {
  * must be initialised by the caller; output is appended. Returns 0. */
 int search_parse(const char *q, size_t len, struct search_query *out);
 
+/* The expression search_run tries first, appended to out: from three to
+ * six word groups (a word, a phrase, words joined by OR), pages having
+ * every group but one ("a b c" -> (b AND c) OR (a AND c) OR (a AND b));
+ * otherwise the same as search_parse's all. "" when nothing is
+ * searchable. Returns 0. */
+int search_parse_near(const char *q, size_t len, struct buf *out);
+
 struct search_params {
 	const char *q;        /* the user's text */
 	const char *kind;     /* filter or NULL */
@@ -77,20 +86,31 @@ struct search_params {
  * {"total":N, "results":[{"slug","title","kind","category","snippet",
  *   "score","verified_at"}], "fallback":bool, "suggestion":"..."|null}
  * where snippet is HTML-safe (text escaped, matches in <mark>; the start of
- * the body when only title or tags matched) and score is -bm25 (higher is
- * better). Order: an exact title (the query's words, stemmed) first, then
- * bm25 with title 10, headings 4, tags 4, body 1. When every word together
- * finds nothing, the any-word query runs and fallback is true (if it
- * found something). suggestion is the query with unknown words replaced by
- * near vocabulary words, offered when the all-words query found fewer than
- * 3 pages and the suggestion finds more. Visibility: drafts and in_review
- * pages only to their author (created_by or a revision's author) and to
- * editors and up; archived only when status="archived" is asked for by a
- * manager or up. limit is clamped to 1..100, offset to 0..10,000; total
- * counts every match. Logs the normalised query and the total in
- * search_log unless no_log (a failed log write is reported on stderr, not
- * to the caller). NULL on an SQLite error (never for any user text);
- * the caller owns the object. */
+ * the body when only title or tags matched) and score is search_rank.c's
+ * (higher is better).
+ * Matches: pages with every word group (a word, a "phrase", words joined
+ * by OR); from three groups to six, also pages with all but one (see
+ * search_parse_near). When none of those exists, pages with any word.
+ * fallback is true when results were found but none has every group: the
+ * page says "no page had all the words".
+ * Order: an exact title (the query's words, stemmed) first, then
+ * oficio_rank(): BM25 weighted by field (title, the opening of the body,
+ * headings, tags, body), nearness of neighbouring words, times the share
+ * of the query a page has (search_rank.c).
+ * suggestion is the query with unknown words replaced by near vocabulary
+ * words, offered when fewer than 3 pages had every group and the
+ * suggestion has more. Visibility: drafts and in_review pages only to
+ * their author (created_by or a revision's author) and to editors and up;
+ * archived only when status="archived" is asked for by a manager or up.
+ * limit is clamped to 1..100, offset to 0..10,000; total counts every
+ * match, on every page of results.
+ * Logs in search_log, unless no_log or nothing was typed: the time
+ * (db_now()), the normalised query, user_id only when log_user, and hits =
+ * total as answered, i.e. how many results the user was offered, near and
+ * any-word matches included (0: the user found nothing, what the gaps
+ * report looks for). A failed log write is reported on stderr, not to the
+ * caller. NULL on an SQLite error (never for any user text); the caller
+ * owns the object. */
 json_t *search_run(sqlite3 *db, const struct search_params *p);
 
 /* Title suggestions for search-as-you-type: up to limit (1..20) visible
@@ -110,9 +130,27 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,
                       const char *tags, const char *body);
 
+/* Bulk loading (oficio import), on this thread's connection db: between
+ * begin and end, search_index_page updates page_text at once and the FTS
+ * indexes at search_bulk_flush, for every page saved since. FTS5 writes
+ * an index segment at every SAVEPOINT once it has pending data, so
+ * indexing page by page inside per-file savepoints wrote one segment per
+ * page; this writes one per flush. Call search_bulk_flush before each
+ * COMMIT (searches in between do not see the pending pages), end at the
+ * last (it flushes). Each returns 0 or -1 (an SQLite error: roll back). */
+int search_bulk_begin(sqlite3 *db);
+int search_bulk_flush(sqlite3 *db);
+int search_bulk_end(sqlite3 *db);
+
 /* Rebuild every FTS index from page_text (after a language change).
  * Returns 0 or -1. */
 int search_rebuild(sqlite3 *db);
+
+/* Finalize the statements this thread keeps for db (search.c caches
+ * its prepared statements per thread, for the thread's connection). Call
+ * before sqlite3_close(); sqlite3_close_v2() works without it but leaves
+ * the connection open until the thread ends. Safe for any db. */
+void search_release(sqlite3 *db);
 
 /* Internal to search.c (defined in search_rank.c): register the FTS5
  * auxiliary functions oficio_rank() and oficio_cover() with api.

@@ -1,36 +1,47 @@
 /*
  * search_rank.c - Oficio's ranking function for FTS5: BM25 with field
- * weights, a boost for the opening of the body, and a coverage factor.
+ * weights, the opening of the body weighing like the title, nearness of
+ * the words typed side by side, and the share of the query a page has.
  *
  *   oficio_rank(pages_fts, map)   the score, higher is better
  *   oficio_cover(pages_fts, map)  how many of the query's word groups the
  *                                 row has
  *
  * Why not the built-in bm25(): search.c builds expressions in which one
- * user word appears as several FTS5 phrases (the "all but one word"
- * expression repeats each word; neighbour phrases only rank), and bm25()
- * would count every copy. The map, written by search.c next to the
- * expression, says for each phrase in order what it stands for:
- *   "T.G"  query term T of word group G (an OR group holds several terms)
- *   "p"    a neighbour phrase that only ranks ("fuera de plazo")
- *   "x"    anything else (excluded terms): ignored
- * separated by single spaces. A phrase whose node is not on the current
- * row reports no instances even when its term is there (FTS5 advances
- * the losing side of an AND past the row), so a term's frequency is the
- * largest over its copies, never the sum.
+ * user word appears as several FTS5 phrases (the "every word but one"
+ * expression repeats each word), and bm25() would count every copy. The
+ * map, written by search.c next to the expression, says for each phrase
+ * in order what it stands for:
+ *   "T.G"  query term T (0, 1, ... in query order) of word group G (an
+ *          OR group holds several terms; groups are numbered in order)
+ *   "x"    anything else (excluded terms, the neighbour phrases kept for
+ *          the snippet's highlighting): ignored
+ * separated by single spaces. A copy whose node is not on the current row
+ * reports no instances even when its term is there (FTS5 moves the losing
+ * side of an AND past the row), so a term's occurrences are counted once
+ * per position over all its copies.
  *
- * The score is BM25 (k1 1.2, b 0.75, the idf and lengths of FTS5's own
- * bm25) over the distinct terms and neighbour phrases, each occurrence
- * weighted by where it is: title 10, headings 4, tags 4, the first
- * LEAD_TOKENS words of the body 4 (the opening says what a page is for:
- * a procedure's purpose, a man page's NAME line), the rest of the body 1.
- * It is then multiplied by (groups present / groups asked)^2, so a page
- * missing one of four words can still beat a long page that mentions all
- * four in passing, but rarely one that has them all up front.
+ * The score, for the current row:
+ *   - BM25 (k1 1.2, b 0.75; idf and lengths as FTS5's bm25() has them)
+ *     over the distinct terms, each occurrence weighted by where it is:
+ *     title 10, headings 4, tags 4, body 1, except that the first
+ *     mention in the opening of the body (its first LEAD_TOKENS words)
+ *     weighs 10: the opening sentence says what a page is for (a
+ *     procedure's purpose, a man page's NAME line);
+ *   - plus, for each two groups typed one after the other, BM25 of how
+ *     often the second follows the first within NEAR_WORDS words in the
+ *     same field (occurrence weight / distance), with the idf of the two:
+ *     "ordena las líneas" counts for "ordenar lineas", and the order
+ *     tells "espacios en tabulaciones" from "tabulaciones en espacios";
+ *   - times the share of the query the row has, each group weighing
+ *     1 + its idf: a page missing one common word of four can still
+ *     beat a long page that has all four in passing.
  *
- * Caveats: the map must match the expression (a mismatch, a bug, scores
- * 0 rather than failing the search). Per-query data (the idf of each
- * term) is computed on the first row and kept with xSetAuxdata.
+ * Caveats: the map must match the expression; a mismatch (a bug) scores
+ * 0 rather than failing the search. Per-query data (the idf of each term)
+ * is computed on the first row and kept with xSetAuxdata. The weights
+ * were chosen on tests/http/test_search_relevance.py; change them with
+ * that test at hand.
  */
 #include "search.h"
 
@@ -40,30 +51,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define K1 1.2
-#define B 0.75
-#define LEAD_TOKENS 40 /* the opening of the body, in words */
+#define K1 1.2           /* BM25 term-frequency saturation */
+#define B 0.75           /* BM25 length normalisation */
+#define LEAD_TOKENS 20   /* the opening of the body, in words */
+#define LEAD_WEIGHT 10.0 /* ... weighs like the title */
+#define NEAR_WORDS 4     /* how far apart two neighbouring words still count as near */
 
 static const double col_weight[4] = {10.0, 4.0, 4.0, 1.0}; /* title headings tags body */
-#define LEAD_WEIGHT 4.0
-
-enum { PH_IGNORE, PH_TERM, PH_PAIR };
 
 struct rank_data {
 	int nphrase;
-	int nterm;   /* terms are numbered 0..nterm-1 by search.c */
+	int nterm; /* terms are numbered 0..nterm-1 by search.c */
 	int ngroup;
-	int *kind;   /* per phrase: PH_* */
-	int *term;   /* per phrase: its term (PH_TERM) */
-	int *group;  /* per term: its group */
-	int *first;  /* per term: its first phrase (for the idf) */
-	double *idf; /* per phrase; for terms, at the first phrase */
+	int *term;     /* per phrase: its term, -1 for an ignored phrase */
+	int *group;    /* per term: its group */
+	int *first;    /* per term: its first phrase (for the idf) */
+	double *idf;   /* per term */
+	double *gidf;  /* per group: the largest idf of its terms */
 	double avgdl;
 	bool have_idf;
 	/* scratch, per row */
-	double *freq;  /* per phrase */
-	double *tfreq; /* per term */
-	bool *gseen;   /* per group */
+	double *tfreq; /* per term: weighted occurrences */
+	double *prox;  /* per group g: weighted nearness of groups g and g + 1 */
+	long long *tlast; /* per term: the last position counted */
+	bool *tlead;      /* per term: the opening's mention was counted */
+	long long *glast; /* per group: the last position seen */
+	bool *gpresent;   /* per group: the row has one of its terms */
 };
 
 static void rank_data_free(void *p)
@@ -72,14 +85,17 @@ static void rank_data_free(void *p)
 
 	if (!d)
 		return;
-	free(d->kind);
 	free(d->term);
 	free(d->group);
 	free(d->first);
 	free(d->idf);
-	free(d->freq);
+	free(d->gidf);
 	free(d->tfreq);
-	free(d->gseen);
+	free(d->prox);
+	free(d->tlast);
+	free(d->glast);
+	free(d->gpresent);
+	free(d->tlead);
 	free(d);
 }
 
@@ -88,24 +104,23 @@ static void rank_data_free(void *p)
 static struct rank_data *parse_map(const char *map, int nphrase)
 {
 	struct rank_data *d = xcalloc(1, sizeof(*d));
+	size_t cap = (size_t)nphrase + 1; /* terms and groups are at most the phrases */
 	const char *s = map ? map : "";
 	int n = 0;
 
 	d->nphrase = nphrase;
-	d->kind = xcalloc((size_t)nphrase + 1, sizeof(int));
-	d->term = xcalloc((size_t)nphrase + 1, sizeof(int));
-	/* Terms and groups are at most the phrases. */
-	d->group = xcalloc((size_t)nphrase + 1, sizeof(int));
-	d->first = xcalloc((size_t)nphrase + 1, sizeof(int));
-	for (int k = 0; k <= nphrase; k++)
+	d->term = xcalloc(cap, sizeof(int));
+	d->group = xcalloc(cap, sizeof(int));
+	d->first = xcalloc(cap, sizeof(int));
+	for (size_t k = 0; k < cap; k++)
 		d->first[k] = -1;
 	while (*s) {
 		char *end;
 		long t, g;
 		if (n >= nphrase)
 			goto bad;
-		if (*s == 'p' || *s == 'x') {
-			d->kind[n] = *s == 'p' ? PH_PAIR : PH_IGNORE;
+		if (*s == 'x') {
+			d->term[n] = -1;
 			s++;
 		} else {
 			t = strtol(s, &end, 10);
@@ -113,10 +128,9 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 				goto bad;
 			s = end + 1;
 			g = strtol(s, &end, 10);
-			if (end == s || g < 0 || g >= nphrase)
+			if (end == s || g < 0 || g > t)
 				goto bad;
 			s = end;
-			d->kind[n] = PH_TERM;
 			d->term[n] = (int)t;
 			d->group[t] = (int)g;
 			if (d->first[t] < 0)
@@ -134,10 +148,17 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 	}
 	if (n != nphrase)
 		goto bad;
-	d->idf = xcalloc((size_t)nphrase + 1, sizeof(double));
-	d->freq = xcalloc((size_t)nphrase + 1, sizeof(double));
-	d->tfreq = xcalloc((size_t)d->nterm + 1, sizeof(double));
-	d->gseen = xcalloc((size_t)d->ngroup + 1, sizeof(bool));
+	for (int t = 0; t < d->nterm; t++)
+		if (d->first[t] < 0)
+			goto bad; /* numbering with a hole */
+	d->idf = xcalloc(cap, sizeof(double));
+	d->gidf = xcalloc(cap, sizeof(double));
+	d->tfreq = xcalloc(cap, sizeof(double));
+	d->prox = xcalloc(cap, sizeof(double));
+	d->tlast = xcalloc(cap, sizeof(long long));
+	d->glast = xcalloc(cap, sizeof(long long));
+	d->gpresent = xcalloc(cap, sizeof(bool));
+	d->tlead = xcalloc(cap, sizeof(bool));
 	return d;
 bad:
 	rank_data_free(d);
@@ -152,8 +173,8 @@ static int count_cb(const Fts5ExtensionApi *api, Fts5Context *fts, void *user)
 	return SQLITE_OK;
 }
 
-/* The idf of every scored phrase and the average row length, as FTS5's
- * bm25() computes them. */
+/* The idf of every term and the average row length, as FTS5's bm25()
+ * computes them. */
 static int load_idf(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_data *d)
 {
 	sqlite3_int64 nrow = 0, ntok = 0;
@@ -166,14 +187,14 @@ static int load_idf(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_d
 	d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
 	if (d->avgdl <= 0)
 		d->avgdl = 1.0;
-	for (int i = 0; i < d->nphrase && rc == SQLITE_OK; i++) {
+	for (int t = 0; t < d->nterm && rc == SQLITE_OK; t++) {
 		sqlite3_int64 hits = 0;
 		double idf;
-		if (d->kind[i] == PH_IGNORE || (d->kind[i] == PH_TERM && d->first[d->term[i]] != i))
-			continue;
-		rc = api->xQueryPhrase(fts, i, &hits, count_cb);
+		rc = api->xQueryPhrase(fts, d->first[t], &hits, count_cb);
 		idf = log(((double)nrow - (double)hits + 0.5) / ((double)hits + 0.5));
-		d->idf[i] = idf > 1e-6 ? idf : 1e-6;
+		d->idf[t] = idf > 1e-6 ? idf : 1e-6;
+		if (d->idf[t] > d->gidf[d->group[t]])
+			d->gidf[d->group[t]] = d->idf[t];
 	}
 	d->have_idf = rc == SQLITE_OK;
 	return rc;
@@ -195,42 +216,76 @@ static struct rank_data *get_data(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return d;
 }
 
-/* Weighted frequencies of the current row into d->freq/tfreq/gseen;
- * returns the number of groups present. */
+/* The weighted occurrences of each term in the current row, and how near
+ * neighbouring groups are to each other. Instances come in position
+ * order; a term's copies at one position count once. Returns the number
+ * of groups present. */
 static int row_freqs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_data *d, int *rc)
 {
 	int ninst = 0, groups = 0;
 
-	memset(d->freq, 0, (size_t)d->nphrase * sizeof(double));
 	memset(d->tfreq, 0, (size_t)d->nterm * sizeof(double));
-	memset(d->gseen, 0, (size_t)d->ngroup * sizeof(bool));
+	memset(d->prox, 0, (size_t)d->ngroup * sizeof(double));
+	memset(d->tlead, 0, (size_t)d->nterm * sizeof(bool));
+	for (int t = 0; t < d->nterm; t++)
+		d->tlast[t] = -1;
+	for (int g = 0; g < d->ngroup; g++)
+		d->glast[g] = -1;
 	*rc = api->xInstCount(fts, &ninst);
 	for (int k = 0; k < ninst && *rc == SQLITE_OK; k++) {
-		int ph, col, off;
+		int ph, col, off, t, g;
+		long long pos;
+		double w;
 		*rc = api->xInst(fts, k, &ph, &col, &off);
 		if (*rc != SQLITE_OK || ph < 0 || ph >= d->nphrase || col < 0 || col > 3)
 			continue;
-		d->freq[ph] += col == 3 && off < LEAD_TOKENS ? LEAD_WEIGHT : col_weight[col];
-	}
-	for (int i = 0; i < d->nphrase; i++) {
-		int t = d->term[i];
-		if (d->kind[i] != PH_TERM || d->freq[i] <= d->tfreq[t])
+		if ((t = d->term[ph]) < 0)
 			continue;
-		d->tfreq[t] = d->freq[i];
-		if (!d->gseen[d->group[t]]) {
-			d->gseen[d->group[t]] = true;
+		pos = (long long)col << 32 | (unsigned)off;
+		if (d->tlast[t] == pos)
+			continue;
+		d->tlast[t] = pos;
+		g = d->group[t];
+		/* The opening mentioning a word is what counts, once: saying it
+		 * three times there must not outrank the title. */
+		w = col_weight[col];
+		if (col == 3 && off < LEAD_TOKENS && !d->tlead[t]) {
+			w = LEAD_WEIGHT;
+			d->tlead[t] = true;
+		}
+		d->tfreq[t] += w;
+		/* Nearness: this word a few words after the previous group's
+		 * last one, in the same field and the order typed ("ordena las
+		 * líneas" for "ordenar lineas"; "espacios en tabulaciones" is
+		 * not "tabulaciones en espacios"). */
+		if (g > 0 && d->glast[g - 1] >= 0) {
+			long long dist = pos - d->glast[g - 1];
+			if (dist >= 1 && dist <= NEAR_WORDS)
+				d->prox[g - 1] += w / (double)dist;
+		}
+		d->glast[g] = pos;
+	}
+	memset(d->gpresent, 0, (size_t)d->ngroup * sizeof(bool));
+	for (int t = 0; t < d->nterm; t++) {
+		if (d->tfreq[t] > 0 && !d->gpresent[d->group[t]]) {
+			d->gpresent[d->group[t]] = true;
 			groups++;
 		}
 	}
 	return groups;
 }
 
+static double saturate(double f, double norm)
+{
+	return f > 0 ? f * (K1 + 1.0) / (f + norm) : 0.0;
+}
+
 static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
                     sqlite3_value **val)
 {
 	struct rank_data *d;
-	double score = 0, norm, cover;
-	int rc = SQLITE_OK, dl = 0, groups;
+	double score = 0, norm, have = 0, all = 0;
+	int rc = SQLITE_OK, dl = 0;
 
 	if (nval != 1) {
 		sqlite3_result_error(ctx, "oficio_rank: one argument (the map)", -1);
@@ -246,25 +301,26 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	if (rc == SQLITE_OK)
 		rc = api->xColumnSize(fts, -1, &dl);
 	if (rc == SQLITE_OK)
-		groups = row_freqs(api, fts, d, &rc);
+		row_freqs(api, fts, d, &rc);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
 		return;
 	}
 	norm = K1 * (1.0 - B + B * (double)dl / d->avgdl);
-	for (int i = 0; i < d->nphrase; i++) {
-		double f;
-		if (d->kind[i] == PH_PAIR)
-			f = d->freq[i];
-		else if (d->kind[i] == PH_TERM && d->first[d->term[i]] == i)
-			f = d->tfreq[d->term[i]];
-		else
-			continue;
-		if (f > 0)
-			score += d->idf[i] * f * (K1 + 1.0) / (f + norm);
+	for (int t = 0; t < d->nterm; t++)
+		score += d->idf[t] * saturate(d->tfreq[t], norm);
+	/* Two neighbouring words near each other weigh what the two words
+	 * weigh (as a phrase does in Lucene). */
+	for (int g = 0; g + 1 < d->ngroup; g++)
+		score += (d->gidf[g] + d->gidf[g + 1]) * saturate(d->prox[g], norm);
+	/* The share of the query the row has, each word group weighing one
+	 * plus its idf: missing "fichero" (on half the pages) costs less
+	 * than missing "tabulaciones". */
+	for (int g = 0; g < d->ngroup; g++) {
+		all += 1.0 + d->gidf[g];
+		have += d->gpresent[g] ? 1.0 + d->gidf[g] : 0.0;
 	}
-	cover = d->ngroup ? (double)groups / (double)d->ngroup : 1.0;
-	sqlite3_result_double(ctx, score * cover * cover);
+	sqlite3_result_double(ctx, all > 0 ? score * have / all : score);
 }
 
 static void cover_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,

@@ -13,11 +13,14 @@
 #include "db.h"
 #include "http.h"
 #include "lifecycle.h"
+#include "metrics.h"
+#include "onboarding.h"
 #include "role.h"
 #include "routes.h"
 #include "text.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +99,10 @@ int session_login(struct req *r)
 		return login_form(r, 400, "login.missing");
 	if (auth_throttled(user, r->addr)) {
 		http_set_header(r, "Retry-After", "900");
-		lifecycle_audit(r, "login.throttled", user, "");
+		/* No audit row per refused attempt: a storm would turn every cheap
+		 * 429 into a synced write on the loop. The failures that tripped
+		 * the throttle are audited already (login.failed). */
+		metrics_login(false);
 		return login_form(r, 429, "login.throttled");
 	}
 	st = db_stmt(r->db, "SELECT pw_hash FROM users WHERE username = ?1 AND active = 1");
@@ -195,6 +201,9 @@ int session_setup(struct req *r)
 		return http_error(r, 500, "error", "err.internal");
 	r->uid = uid;
 	lifecycle_audit(r, "setup.admin", user, "");
+	/* "Fill with demo data" (make run offers it): a fresh instance only. */
+	if (g_server->cfg.offer_demo && http_form(r, "demo") && demo_seed(r->db, uid) < 0)
+		fprintf(stderr, "oficio: setup: the demo data could not be added\n");
 	if (auth_start_session(r, uid) < 0)
 		return http_error(r, 500, "error", "err.internal");
 	return http_redirect(r, "/");

@@ -11,6 +11,8 @@ import { runAll, test } from './lib/harness.mjs';
 import { foundation, TITLE } from './journeys/foundation.mjs';
 import { firstAdmin } from './journeys/setup.mjs';
 import { headerSearch } from './journeys/search.mjs';
+import { lifecycle } from './journeys/lifecycle.mjs';
+import { onboarding } from './journeys/onboarding.mjs';
 
 // The server most journeys share, with its users made by the CLI.
 const shared = {
@@ -24,6 +26,10 @@ test('foundation: log in, write a procedure, edit, history, diff, log out (es, p
 	(t) => foundation(t, shared));
 test('first-admin setup from the link the server prints', (t) => firstAdmin(t));
 test('search from the header box', (t) => headerSearch(t, shared));
+test('lifecycle: a lesson challenges its procedure, a manager approves it and updates the procedure (es)',
+	(t) => lifecycle(t));
+test('onboarding: a new hire reads her path to 100 %, a manager hands a leaver\'s pages over',
+	(t) => onboarding(t));
 
 async function before() {
 	shared.srv = new Server();

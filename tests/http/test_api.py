@@ -110,9 +110,14 @@ def test_put_without_base_rev_400(srv):
     before = stored(srv)
     for body in ({"title": "Manual de caja", "markdown": "sin base\n"},
                  {"title": "Manual de caja", "markdown": "sin base\n", "base_rev": None},
-                 {"title": "Manual de caja", "markdown": "sin base\n", "base_rev": "2"},
-                 {"title": "Manual de caja", "markdown": "sin base\n", "base_rev": 0}):
+                 {"title": "Manual de caja", "markdown": "sin base\n", "base_rev": "2"}):
         json_error(S["edu"].api("PUT", "/api/v1/pages/" + SLUG, body), 400)
+    # base_rev 0 means "create": the page exists, so it is a conflict (409,
+    # as when two writers create one page at once), not a malformed body.
+    r = S["edu"].api("PUT", "/api/v1/pages/" + SLUG,
+                     {"title": "Manual de caja", "markdown": "sin base\n", "base_rev": 0})
+    json_error(r, 409)
+    check(r.json().get("current_rev", 0) >= 1, "409 without current_rev")
     check(stored(srv) == before, "a PUT without base_rev changed the text")
 
 

@@ -164,7 +164,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	sqlite3_close(*state);
+	/* search.c keeps prepared statements for the connection: released,
+	 * a plain sqlite3_close() succeeds (it refuses while any is left). */
+	search_release(*state);
+	assert_int_equal(sqlite3_close(*state), SQLITE_OK);
 	return 0;
 }
 
@@ -214,6 +217,12 @@ static void parse_str(const char *q, struct buf *all, struct buf *any, struct bu
 	*has = sq.has_terms;
 }
 
+static void near_str(const char *q, struct buf *out)
+{
+	buf_reset(out);
+	assert_int_equal(search_parse_near(q, strlen(q), out), 0);
+}
+
 static void test_parse(void **state)
 {
 	struct buf all = BUF_INIT, any = BUF_INIT, norm = BUF_INIT;
@@ -225,7 +234,7 @@ static void test_parse(void **state)
 	/* Stop words dropped; neighbours as phrases for ranking only. */
 	assert_string_equal(all.data, "(\"devoluciones\" AND \"fuera\" AND \"plazo\") AND"
 	                              " (\"devoluciones fuera\" OR \"fuera de plazo\" OR"
-	                              " (\"devoluciones\" AND \"fuera\" AND \"plazo\"))");
+	                              " \"devoluciones\")");
 	assert_string_equal(any.data, "\"devoluciones\" OR \"fuera\" OR \"plazo\" OR"
 	                              " \"devoluciones fuera\" OR \"fuera de plazo\"");
 	assert_string_equal(norm.data, "devoluciones fuera de plazo");
@@ -241,7 +250,7 @@ static void test_parse(void **state)
 	parse_str("vale (ticket) caja*", &all, &any, &norm, &has);
 	assert_string_equal(all.data,
 	                    "(\"vale\" AND \"ticket\" AND \"caja\"*) AND"
-	                    " (\"vale ticket\" OR (\"vale\" AND \"ticket\" AND \"caja\"*))");
+	                    " (\"vale ticket\" OR \"vale\")");
 
 	/* Operators typed by users are words. */
 	parse_str("NEAR -AND NOT", &all, &any, &norm, &has);
@@ -255,6 +264,26 @@ static void test_parse(void **state)
 	assert_false(has);
 	assert_string_equal(all.data, "");
 	assert_string_equal(norm.data, "-foo -\"bar baz\"");
+
+	/* Every word but one, from three word groups to six; the neighbour
+	 * phrases (for the snippet) need one of the first two groups. */
+	near_str("Devoluciónes  FUERA de plazo", &all);
+	assert_string_equal(all.data, "((\"fuera\" AND \"plazo\") OR (\"devoluciones\" AND"
+	                              " \"plazo\") OR (\"devoluciones\" AND \"fuera\")) AND"
+	                              " (\"devoluciones fuera\" OR \"fuera de plazo\" OR"
+	                              " \"devoluciones\" OR \"fuera\")");
+	near_str("talla OR tarjeta vale -x ticket", &all);
+	assert_string_equal(all.data, "((\"vale\" AND \"ticket\") OR ((\"talla\" OR"
+	                              " \"tarjeta\") AND \"ticket\") OR ((\"talla\" OR"
+	                              " \"tarjeta\") AND \"vale\")) NOT (\"x\")");
+	near_str("vale ticket", &all); /* two groups: all of them */
+	assert_string_equal(all.data, "(\"vale\" AND \"ticket\") AND (\"vale ticket\" OR"
+	                              " \"vale\")");
+	near_str("a1 a2 a3 a4 a5 a6 a7", &all); /* seven: all of them */
+	assert_non_null(strstr(all.data, "\"a1\" AND \"a2\" AND \"a3\" AND \"a4\" AND"
+	                                 " \"a5\" AND \"a6\" AND \"a7\""));
+	near_str("-x", &all);
+	assert_string_equal(all.data, "");
 
 	parse_str("foo-bar", &all, &any, &norm, &has);
 	assert_string_equal(any.data, "\"foo\" OR \"bar\" OR \"foo bar\"");
@@ -817,6 +846,118 @@ static void test_english(void **state)
 	assert_int_equal(search_set_language("es"), 0);
 }
 
+
+/* Three words or more: a page with all but one is found too, below the
+ * pages with every word unless it has the rest where it counts. */
+static void test_near(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+
+	/* No page has all three; two pages have two of them. */
+	r = run(db, "vale ticket zapatos", ROLE_READER, U_READER, NULL);
+	assert_true(json_is_true(json_object_get(r, "fallback")));
+	assert_int_equal(total_of(r), 1);
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+
+	/* Every word on one page: it comes first, not a fallback. */
+	r = run(db, "vale ticket motivo", ROLE_READER, U_READER, NULL);
+	assert_false(json_is_true(json_object_get(r, "fallback")));
+	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
+	json_decref(r);
+	r = run(db, "devolucion vale botas", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "cliente-enfadado");
+	assert_true(has_slug(r, "devolucion-tardia")); /* two of three */
+	assert_false(json_is_true(json_object_get(r, "fallback")));
+	json_decref(r);
+
+	/* Two words: both are needed (one would be any word). */
+	r = run(db, "talla tarjeta", ROLE_READER, U_READER, NULL);
+	assert_true(json_is_true(json_object_get(r, "fallback"))); /* the any-word one */
+	json_decref(r);
+}
+
+/* What the procedure says it does ("devuelve", "muestra", "compara")
+ * is found by what the user wants to do. */
+static void test_verbs(void **state)
+{
+	sqlite3 *db = *state;
+	static const struct page more[] = {
+	    {40, "vale-regalo", "procedure", "Vale regalo", "caja", "published", U_EDITOR, "",
+	     "El cajero devuelve el importe en un vale y muestra al cliente el saldo. "
+	     "Compara la fecha del ticket con la del vale y cierra la operación. "
+	     "Tener en cuenta el saldo."},
+	};
+	static const char *const qs[] = {"devolver importe", "mostrar saldo", "comparar fecha",
+	                                 "cerrar operacion", "devuelven importe"};
+	json_t *r;
+
+	add_page(db, &more[0]);
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		r = run(db, qs[k], ROLE_READER, U_READER, NULL);
+		if (strcmp(slug_at(r, 0), "vale-regalo"))
+			fail_msg("%s: %s", qs[k], slug_at(r, 0));
+		json_decref(r);
+	}
+	/* "cuenta" stays the noun: not "contar". */
+	r = run(db, "contar", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
+}
+
+/* The opening of a page and words near each other, in the order typed. */
+static void test_ranking_opening_and_order(void **state)
+{
+	sqlite3 *db = *state;
+	static const struct page more[] = {
+	    {41, "expand", "reference", "expand", "", "published", U_EDITOR, "",
+	     "expand convierte tabulaciones en espacios. Lee cada archivo y escribe el "
+	     "resultado en la salida estandar; sin archivo lee la entrada."},
+	    {42, "unexpand", "reference", "unexpand", "", "published", U_EDITOR, "",
+	     "unexpand convierte espacios en tabulaciones. Lee cada archivo y escribe el "
+	     "resultado en la salida estandar; sin archivo lee la entrada."},
+	    {43, "manual-largo", "reference", "Manual del terminal", "", "published", U_EDITOR, "",
+	     "Este manual explica el terminal de caja: encendido, apagado, conexiones, "
+	     "idioma, pantallas y teclas. Hay muchas cosas que contar de él. Entre otras, "
+	     "las tabulaciones del teclado y los espacios entre columnas del ticket se "
+	     "configuran en el menú de impresión."},
+	};
+	json_t *r;
+
+	for (size_t k = 0; k < sizeof(more) / sizeof(more[0]); k++)
+		add_page(db, &more[k]);
+	r = run(db, "convertir espacios en tabulaciones", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "unexpand");
+	assert_string_equal(slug_at(r, 1), "expand");
+	json_decref(r);
+	r = run(db, "convertir tabulaciones en espacios", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "expand");
+	json_decref(r);
+	/* The page whose opening says it beats one that mentions it later. */
+	r = run(db, "tabulaciones espacios", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 2), "manual-largo");
+	json_decref(r);
+}
+
+static void test_statements_follow_the_connection(void **state)
+{
+	sqlite3 *db = *state, *other;
+	json_t *r;
+
+	/* Another connection on this thread: the cache moves to it, and back. */
+	assert_int_equal(sqlite3_open(":memory:", &other), SQLITE_OK);
+	assert_int_equal(search_register(other), SQLITE_OK);
+	exec_ok(other, "CREATE TABLE pages (id INTEGER PRIMARY KEY)");
+	assert_int_equal(search_index_page(other, 1, "x", "", "", "y"), -1); /* no tables */
+	r = run(db, "reembolso", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "reembolso-tarjeta");
+	json_decref(r);
+	search_release(other);
+	assert_int_equal(sqlite3_close(other), SQLITE_OK);
+	search_release(other); /* not this thread's connection any more: a no-op */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -836,6 +977,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_suggest, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log, setup, teardown),
 	    cmocka_unit_test(test_english),
+	    cmocka_unit_test_setup_teardown(test_near, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_verbs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ranking_opening_and_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_statements_follow_the_connection, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,276 @@
+"""Onboarding paths and read confirmations (issue 7): a new hire assigned a
+path goes from 0 to 100 % as she confirms; a significant change makes one
+confirmation pending again and shows the diff from the confirmed revision,
+a minor change does not; paths given automatically to new users of a role;
+bad input stores nothing (unknown page in a path, ack of a revision that
+does not exist). Every answer is checked in the database too.
+"""
+import re
+
+from util import check, json_error, redirect_to, status, tidy, ensure_tidy, form_values
+
+S = {}
+PAGES = {
+    "apertura-de-caja": ("Apertura de caja", "## Pasos\n\n- [ ] Contar el fondo\n- [ ] Encender el datáfono\n"),
+    "cierre-de-caja": ("Cierre de caja", "## Pasos\n\n- [ ] Sacar el informe Z\n- [ ] Contar el efectivo\n"),
+    "hoja-de-reclamaciones": ("Hoja de reclamaciones", "Dar la hoja **en el momento**.\n"),
+}
+
+
+def setup(srv):
+    srv.add_user("mara", "manager", display="Mara Gil")
+    srv.add_user("edu", "editor", display="Eduardo")
+    srv.add_user("nina", "staff", display="Nina Vidal")
+    srv.add_user("rita", "reader", display="Rita")
+    srv.add_user("ad", "admin", display="Admin")
+
+
+def test_login(srv):
+    for u in ("mara", "edu", "nina", "rita", "ad"):
+        c = srv.client()
+        redirect_to(c.login(u), "/")
+        S[u] = c
+
+
+def test_pages(srv):
+    for slug, (title, md) in PAGES.items():
+        r = S["edu"].api("PUT", "/api/v1/pages/" + slug,
+                         {"title": title, "kind": "procedure", "markdown": md, "category": "Caja"})
+        status(r, 201)
+
+
+def paths_count(srv):
+    return srv.scalar("SELECT count(*) FROM paths"), srv.scalar("SELECT count(*) FROM path_items")
+
+
+def test_path_bad_input_stores_nothing(srv):
+    m = S["mara"]
+    r = m.api("POST", "/api/v1/paths", {"title": "Primera semana",
+                                         "items": ["apertura-de-caja", "no-existe-esta-pagina"]})
+    j = json_error(r, 400)
+    check(j.get("item") == "no-existe-esta-pagina", "the error should name the unknown page: %r", j)
+    check(paths_count(srv) == (0, 0), "a bad path stored something: %r", paths_count(srv))
+    json_error(m.api("POST", "/api/v1/paths", {"title": "X", "items": ["apertura-de-caja",
+                                                                       "apertura-de-caja"]}), 400)
+    json_error(m.api("POST", "/api/v1/paths", {"title": "X", "items": [{"page": "apertura-de-caja",
+                                                                        "due_days": 0}]}), 400)
+    json_error(m.api("POST", "/api/v1/paths", {"title": "X", "items": []}), 400)
+    json_error(m.api("POST", "/api/v1/paths", {"title": "", "items": ["apertura-de-caja"]}), 400)
+    json_error(m.api("POST", "/api/v1/paths", {"title": "X", "items": ["apertura-de-caja"],
+                                               "auto_role": "jefe"}), 400)
+    # The HTML form: 400, the form kept as typed, nothing stored.
+    m.get("/paths")
+    r = m.post("/paths", {"title": "Primera semana", "description": "",
+                          "pages": "Apertura de caja\nPágina inventada | 3\n", "auto_role": ""})
+    status(r, 400)
+    check("Página inventada" in r.text, "the error page should name the unknown page")
+    check("Apertura de caja" in r.text, "the form should keep what was typed")
+    check(paths_count(srv) == (0, 0), "a bad form stored something: %r", paths_count(srv))
+    # Staff may not create paths.
+    json_error(S["nina"].api("POST", "/api/v1/paths", {"title": "X", "items": ["apertura-de-caja"]}), 403)
+
+
+def test_path_create_and_assign(srv):
+    m = S["mara"]
+    r = status(m.api("POST", "/api/v1/paths", {
+        "title": "Primera semana en caja", "description": "Lo imprescindible",
+        "items": ["apertura-de-caja", {"page": "cierre-de-caja", "due_days": 2},
+                  "Hoja de reclamaciones"]}), 201)
+    j = r.json()
+    S["path"] = j["id"]
+    check([i["slug"] for i in j["items"]] == list(PAGES), "items in order: %r", j["items"])
+    check(j["items"][1]["due_days"] == 2, "due days kept: %r", j["items"][1])
+    check(srv.query("SELECT pos, due_days FROM path_items WHERE path_id = ? ORDER BY pos", S["path"])
+          == [(1, None), (2, 2), (3, None)], "stored items")
+    # Unknown user: 400 and nothing assigned.
+    json_error(m.api("POST", "/api/v1/paths/%d/assign" % S["path"], {"user": "nadie"}), 400)
+    json_error(m.api("POST", "/api/v1/paths/%d/assign" % S["path"], {"users": ["nina", "nadie"]}), 400)
+    check(srv.scalar("SELECT count(*) FROM assignments") == 0, "a bad assign stored something")
+    r = status(m.api("POST", "/api/v1/paths/%d/assign" % S["path"], {"user": "nina"}), 200)
+    check([p["username"] for p in r.json()["people"]] == ["nina"], "people: %r", r.json())
+    json_error(m.api("POST", "/api/v1/paths/999/assign", {"user": "nina"}), 404)
+
+
+def progress(srv, who="nina"):
+    r = status(S[who].api("GET", "/api/v1/paths/%d" % S["path"]), 200)
+    p = r.json()["progress"]
+    return p["done"], p["total"], p["percent"]
+
+
+def bar_percent(body):
+    m = re.search(r'class="progress[^"]*"[^>]*aria-label="(\d+) de (\d+)[^"]*\((\d+) %\)"', body)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def test_new_hire_sees_zero(srv):
+    check(progress(srv) == (0, 3, 0), "start: %r", progress(srv))
+    r = status(S["nina"].get("/me"), 200)
+    check("Primera semana en caja" in r.text, "/me should list the path")
+    check(bar_percent(r.text) == (0, 3, 0), "/me bar: %r", bar_percent(r.text))
+    check('href="/p/apertura-de-caja"' in r.text, "/me should say what to read next")
+    r = status(S["nina"].get("/p/apertura-de-caja"), 200)
+    check('action="/p/apertura-de-caja/ack"' in r.text, "the page should offer the confirmation")
+    check("Leído y entendido" in r.text, "the button says Leído y entendido")
+    # Someone without the path, on a page that requires nothing: no box.
+    r = status(S["rita"].get("/p/apertura-de-caja"), 200)
+    check("/ack" not in r.text, "a reader outside the path sees no confirmation box")
+
+
+def test_progress_to_100(srv):
+    n = S["nina"]
+    expected = [(1, 3, 33), (2, 3, 66), (3, 3, 100)]
+    for i, slug in enumerate(PAGES):
+        page = status(n.get("/p/" + slug), 200)
+        if i < 2:
+            vals = form_values(page.text, "/p/%s/ack" % slug)
+            r = n.post("/p/%s/ack" % slug, vals)
+            redirect_to(r, "/p/" + slug)
+        else:
+            r = status(n.api("POST", "/api/v1/pages/%s/ack" % slug, {"rev": 1}), 200)
+            check(r.json()["confirmed"] is True, "API ack: %r", r.json())
+        check(progress(srv) == expected[i], "after %s: %r", slug, progress(srv))
+        after = status(n.get("/p/" + slug), 200)
+        check("confirmaste la revisión 1" in after.text, "the page should say it was confirmed")
+        check('action="/p/%s/ack"' % slug not in after.text, "no button once confirmed")
+    r = status(n.get("/me"), 200)
+    check(bar_percent(r.text) == (3, 3, 100), "/me bar at the end: %r", bar_percent(r.text))
+    check(srv.scalar("SELECT count(*) FROM acks a JOIN users u ON u.id = a.user_id "
+                     "WHERE u.username = 'nina'") == 3, "three acks stored")
+    r = status(S["mara"].get("/paths/%d" % S["path"]), 200)
+    check(bar_percent(r.text) == (3, 3, 100), "the manager sees Nina at 100 %%: %r", bar_percent(r.text))
+
+
+def test_ack_bad_revision_is_400(srv):
+    n = S["nina"]
+    before = srv.query("SELECT user_id, page_id, rev, at FROM acks ORDER BY 1, 2")
+    for body in ({"rev": 99}, {"rev": 0}, {"rev": "1"}, {}, {"rev": -1}):
+        json_error(n.api("POST", "/api/v1/pages/apertura-de-caja/ack", body), 400)
+    status(n.post("/p/apertura-de-caja/ack", {"rev": "7"}), 400)
+    json_error(n.api("POST", "/api/v1/pages/no-existe/ack", {"rev": 1}), 404)
+    check(srv.query("SELECT user_id, page_id, rev, at FROM acks ORDER BY 1, 2") == before,
+          "a bad ack changed the acks")
+    json_error(srv.client().api("POST", "/api/v1/pages/apertura-de-caja/ack", {"rev": 1}), 401)
+
+
+def test_significant_change_makes_it_pending_with_diff(srv):
+    e = S["edu"]
+    md = PAGES["apertura-de-caja"][1] + "- [ ] Comprobar el rollo de papel\n"
+    r = status(e.api("PUT", "/api/v1/pages/apertura-de-caja",
+                     {"title": "Apertura de caja", "markdown": md, "base_rev": 1,
+                      "significant": True, "comment": "Nuevo paso"}), 200)
+    check(r.json()["rev"] == 2, "saved as rev 2")
+    check(srv.scalar("SELECT ack_rev FROM pages WHERE slug = 'apertura-de-caja'") == 2, "ack_rev")
+    check(progress(srv) == (2, 3, 66), "one confirmation pending again: %r", progress(srv))
+    page = status(S["nina"].get("/p/apertura-de-caja"), 200).text
+    check("ha cambiado de forma importante desde que confirmaste la revisión 1" in page,
+          "the page should say it changed since revision 1")
+    check('href="/p/apertura-de-caja/diff?from=1&amp;to=2"' in page, "a link to the diff 1 → 2")
+    check(re.search(r'<tr class="d-add">.*Comprobar el rollo de papel', page),
+          "the diff shows the added line")
+    check('action="/p/apertura-de-caja/ack"' in page, "and offers to confirm again")
+    me = status(S["nina"].get("/me"), 200).text
+    check("Han cambiado desde que las confirmaste" in me, "/me lists the pending re-confirmation")
+    # The other two are not touched.
+    check(srv.scalar("SELECT count(*) FROM acks a JOIN pages p ON p.id = a.page_id "
+                     "WHERE a.rev >= p.ack_rev") == 2, "two still current")
+
+
+def test_minor_change_keeps_confirmation(srv):
+    e = S["edu"]
+    md = PAGES["cierre-de-caja"][1] + "\nUna errata corregida.\n"
+    status(e.api("PUT", "/api/v1/pages/cierre-de-caja",
+                 {"title": "Cierre de caja", "markdown": md, "base_rev": 1}), 200)
+    check(srv.scalar("SELECT ack_rev FROM pages WHERE slug = 'cierre-de-caja'") == 1, "ack_rev kept")
+    check(progress(srv) == (2, 3, 66), "a minor change pends nothing: %r", progress(srv))
+    page = status(S["nina"].get("/p/cierre-de-caja"), 200).text
+    check("ha cambiado de forma importante" not in page, "no change notice after a minor edit")
+    # The edit form's checkbox does the same as the API's flag.
+    form = status(e.get("/p/cierre-de-caja/edit"), 200).text
+    check('name="significant"' in form, "the edit form has the significant checkbox")
+
+
+def test_reconfirm_back_to_100(srv):
+    r = status(S["nina"].api("POST", "/api/v1/pages/apertura-de-caja/ack", {"rev": 2}), 200)
+    check(r.json() == {"slug": "apertura-de-caja", "rev": 2, "current_rev": 2, "ack_rev": 2,
+                       "confirmed": True}, "ack answer: %r", r.json())
+    check(progress(srv) == (3, 3, 100), "back to 100 %%: %r", progress(srv))
+    # Confirming an older revision does not move a confirmation back.
+    status(S["nina"].api("POST", "/api/v1/pages/apertura-de-caja/ack", {"rev": 1}), 200)
+    check(progress(srv) == (3, 3, 100), "still 100 %%: %r", progress(srv))
+
+
+def test_requires_ack_and_readers(srv):
+    m = S["mara"]
+    page = status(m.get("/p/hoja-de-reclamaciones"), 200).text
+    vals = form_values(page, "/p/hoja-de-reclamaciones/requires-ack")
+    check(vals.get("requires_ack") == "1", "the manager is offered to require confirmation")
+    redirect_to(m.post("/p/hoja-de-reclamaciones/requires-ack", vals), "/p/hoja-de-reclamaciones")
+    check(srv.scalar("SELECT requires_ack FROM pages WHERE slug = 'hoja-de-reclamaciones'") == 1,
+          "requires_ack stored")
+    r = status(S["rita"].get("/p/hoja-de-reclamaciones"), 200).text
+    check('action="/p/hoja-de-reclamaciones/ack"' in r, "any reader is asked to confirm now")
+    check("Hoja de reclamaciones" in status(S["rita"].get("/me"), 200).text, "and /me lists it")
+    status(S["nina"].post("/p/hoja-de-reclamaciones/requires-ack", {"requires_ack": "0"}), 403)
+    r = status(m.get("/p/hoja-de-reclamaciones/readers"), 200).text
+    check("Nina Vidal" in r, "the readers page lists Nina")
+    status(S["nina"].get("/p/hoja-de-reclamaciones/readers"), 403)
+    j = status(m.api("GET", "/api/v1/pages/hoja-de-reclamaciones/readers"), 200).json()
+    check([p["username"] for p in j["current"]] == ["nina"], "readers API: %r", j)
+
+
+def test_auto_assign_new_users(srv):
+    m = S["mara"]
+    r = status(m.api("POST", "/api/v1/paths", {"title": "Bienvenida", "items": ["apertura-de-caja"],
+                                               "auto_role": "staff"}), 201)
+    pid = r.json()["id"]
+    # A user made by an admin on /admin/users ...
+    a = S["ad"]
+    a.get("/admin/users")
+    r = a.post("/admin/users", {"username": "nuevo", "name": "Nuevo", "password": "una-clave-larga",
+                                "role": "staff"})
+    check(r.status in (200, 303), "admin add user: %r", r)
+    # ... and one made by the CLI.
+    srv.add_user("otro", "staff")
+    srv.add_user("lector", "reader")
+    got = [u for (u,) in srv.query("SELECT u.username FROM assignments s JOIN users u "
+                                   "ON u.id = s.user_id WHERE s.path_id = ? ORDER BY 1", pid)]
+    check(got == ["nuevo", "otro"], "auto-assigned to the new staff only: %r", got)
+
+
+def test_paths_list_and_html_form(srv):
+    m = S["mara"]
+    r = status(m.get("/paths"), 200).text
+    check("Primera semana en caja" in r and "Bienvenida" in r, "paths listed")
+    r = m.post("/paths", {"title": "Garantías", "description": "Para el mostrador",
+                          "pages": "cierre-de-caja | 3\nHoja de reclamaciones\n", "auto_role": ""})
+    loc = redirect_to(r, "/paths/")
+    pid = int(loc.rsplit("/", 1)[1])
+    check(srv.query("SELECT p.slug, i.due_days FROM path_items i JOIN pages p ON p.id = i.page_id "
+                    "WHERE i.path_id = ? ORDER BY i.pos", pid)
+          == [("cierre-de-caja", 3), ("hoja-de-reclamaciones", None)], "form items stored")
+    # Assign through the form, then remove.
+    page = status(m.get("/paths/%d" % pid), 200).text
+    redirect_to(m.post("/paths/%d/assign" % pid, {"user": "nina"}), "/paths/%d" % pid)
+    check(srv.scalar("SELECT count(*) FROM assignments WHERE path_id = ?", pid) == 1, "assigned")
+    redirect_to(m.post("/paths/%d/unassign" % pid, {"user": "nina"}), "/paths/%d" % pid)
+    check(srv.scalar("SELECT count(*) FROM assignments WHERE path_id = ?", pid) == 0, "removed")
+    # Edit: an unknown page keeps the old items.
+    r = m.post("/paths/%d" % pid, {"title": "Garantías", "pages": "inventada\n", "auto_role": ""})
+    status(r, 400)
+    check(srv.scalar("SELECT count(*) FROM path_items WHERE path_id = ?", pid) == 2, "items kept")
+    check("Primera semana en caja" in status(S["nina"].get("/paths"), 200).text, "staff see paths")
+    status(S["nina"].get("/paths/%d" % pid), 200)
+    status(S["nina"].get("/paths/999"), 404)
+    status(S["nina"].get("/paths/abc"), 404)
+
+
+def test_pages_are_valid_html(srv):
+    if not ensure_tidy():
+        return
+    for who, path in (("nina", "/me"), ("nina", "/paths"), ("nina", "/paths/%d" % S["path"]),
+                      ("mara", "/paths/%d" % S["path"]), ("mara", "/paths"),
+                      ("nina", "/p/apertura-de-caja"), ("rita", "/p/hoja-de-reclamaciones"),
+                      ("mara", "/p/hoja-de-reclamaciones"),
+                      ("mara", "/p/hoja-de-reclamaciones/readers")):
+        r = status(S[who].get(path), 200)
+        tidy(r.text)

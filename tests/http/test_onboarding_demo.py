@@ -1,0 +1,65 @@
+"""The demo instance (issue 7): `oficio demo` fills a fresh database and
+refuses one that has pages; the first-admin setup page's "fill with demo
+data" box does the same when the server offers it (make run); a newcomer
+then finds every page and report with data in it.
+"""
+import re
+import time
+
+from harness import Server
+from util import check, redirect_to, status
+
+
+def make_server():
+    return Server(args=["--offer-demo"])
+
+
+def test_setup_with_demo(srv):
+    deadline = time.time() + 10
+    m = None
+    while time.time() < deadline and not m:
+        m = re.search(r"/setup\?token=([A-Za-z0-9_-]+)", srv.read_log())
+        time.sleep(0.1)
+    check(m, "no setup link in the log: %s", srv.read_log())
+    c = srv.client()
+    page = status(c.get("/setup?token=" + m.group(1)), 200).text
+    check('name="demo"' in page, "the setup page offers demo data")
+    r = c.post("/setup", {"token": m.group(1), "username": "jefa", "name": "Jefa",
+                          "password": "una-clave-larga", "demo": "1"})
+    redirect_to(r, "/")
+    check(srv.scalar("SELECT count(*) FROM pages") >= 25, "demo pages")
+    check(srv.scalar("SELECT count(*) FROM users") >= 7, "demo people")
+    srv.jefa = c
+
+
+def test_demo_cli_refuses_a_database_with_pages(srv):
+    r = srv.cli("demo", check=False)
+    check(r.returncode != 0 and b"has pages already" in r.stderr, "demo again: %r", r)
+
+
+def test_every_report_has_data(srv):
+    j = srv.jefa
+    risk = status(j.api("GET", "/api/v1/reports/risk"), 200).json()
+    check(risk["total_pages"] >= 15 and risk["single_person_total"] > 0, "risk: %r", risk["total_pages"])
+    check(any(len(p["authors"]) >= 2 for p in risk["pages"]), "some procedures have several authors")
+    stale = status(j.api("GET", "/api/v1/reports/stale"), 200).json()
+    check(stale["total"] > 0, "stale has rows")
+    gaps = status(j.api("GET", "/api/v1/reports/gaps"), 200).json()
+    check(gaps["searches"] and gaps["lessons_in_review"] and gaps["most_viewed_overdue"], "gaps: %r",
+          {k: len(v) for k, v in gaps.items()})
+    ch = status(j.api("GET", "/api/v1/reports/challenges"), 200).json()
+    check(ch["total"] >= 1, "an open challenge")
+    ho = status(j.api("GET", "/api/v1/reports/handover?user=javier"), 200).json()
+    check(ho["user"]["departs_on"] and ho["owned"], "a departure with pages: %r", ho["user"])
+    paths = status(j.api("GET", "/api/v1/paths"), 200).json()["paths"]
+    check(any(p["title"] == "Primera semana en caja" for p in paths), "the path")
+
+
+def test_new_hire_logs_in_with_demo_password(srv):
+    c = srv.client()
+    redirect_to(c.login("sofia", "demo1234"), "/")
+    me = status(c.get("/me"), 200).text
+    check("Primera semana en caja" in me and 'class="progress' in me, "Sofía's path on /me")
+    check("Han cambiado desde que las confirmaste" in me, "a pending re-confirmation")
+    page = status(c.get("/p/apertura-de-caja"), 200).text
+    check('class="d-add"' in page, "the page shows what changed since her confirmation")
