@@ -11,6 +11,7 @@
 #include "acks.h"
 
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "diff.h"
 #include "http.h"
@@ -53,7 +54,7 @@ static json_t *hunks(struct db *db, long long page_id, int from, int to, int *ad
 	return h;
 }
 
-void acks_tools(struct req *r, const char *slug, struct buf *out)
+static void acks_render(struct req *r, const char *slug, struct buf *out)
 {
 	sqlite3_stmt *st;
 	json_t *c = NULL, *a;
@@ -134,6 +135,38 @@ void acks_tools(struct req *r, const char *slug, struct buf *out)
 	if (tmpl_render(g_server->tmpl, "page_ack", c, g_server->msgs, r->lang, out) < 0)
 		buf_truncate(out, mark);
 	json_decref(c);
+}
+
+/* The box is the same for one session on one page until anything is
+ * written (every write bumps the cache generation), so it is kept in the
+ * thread's fragment cache: a page view then costs no query for it. The
+ * key carries the session's CSRF token, which the box contains. */
+void acks_tools(struct req *r, const char *slug, struct buf *out)
+{
+	struct buf key = BUF_INIT;
+	struct cache_hit hit;
+	uint64_t gen = cache_generation();
+	int64_t now = db_now();
+	size_t mark = out->len;
+
+	if (!r->uid)
+		return;
+	buf_puts(&key, "ack|");
+	buf_puts(&key, r->csrf ? r->csrf : "token");
+	buf_putc(&key, '|');
+	buf_int(&key, r->uid);
+	buf_putc(&key, '|');
+	buf_puts(&key, slug);
+	buf_putc(&key, '|');
+	buf_puts(&key, r->lang);
+	if (cache_get(http_cache(r), key.data, now, &hit)) {
+		buf_append(out, hit.body, hit.blen);
+	} else {
+		acks_render(r, slug, out);
+		cache_put(http_cache(r), key.data, gen, now, "", 0, out->data + mark,
+			  out->len - mark);
+	}
+	buf_free(&key);
 }
 
 /* ---- confirming ---- */

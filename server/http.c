@@ -281,6 +281,12 @@ int http_page(struct req *r, int status, const char *tmpl, json_t *ctx)
 
 int http_page_raw(struct req *r, int status, json_t *ctx, const char *html, size_t len)
 {
+	return http_page_parts(r, status, ctx, html, len, NULL, 0);
+}
+
+int http_page_parts(struct req *r, int status, json_t *ctx, const char *html, size_t len,
+		    const char *more, size_t more_len)
+{
 	json_t *common = http_ctx(r);
 
 	json_object_update_missing(ctx, common);
@@ -289,7 +295,7 @@ int http_page_raw(struct req *r, int status, json_t *ctx, const char *html, size
 		g_server->nav_badges(r, ctx);
 	buf_reset(&r->out);
 	if (tmpl_render(g_server->tmpl, "header", ctx, g_server->msgs, r->lang, &r->out) < 0 ||
-	    (buf_append(&r->out, html, len), 0) ||
+	    (buf_append(&r->out, html, len), buf_append(&r->out, more, more_len), 0) ||
 	    tmpl_render(g_server->tmpl, "footer", ctx, g_server->msgs, r->lang, &r->out) < 0) {
 		json_decref(ctx);
 		buf_reset(&r->out);

@@ -154,6 +154,10 @@ int http_page(struct req *r, int status, const char *tmpl, json_t *ctx);
 /* The same page made of pre-rendered HTML between the "header" and
  * "footer" templates (the fragment cache's hits): no copy into JSON. */
 int http_page_raw(struct req *r, int status, json_t *ctx, const char *html, size_t len);
+/* The same with two fragments one after the other (an article and the
+ * reader's own tools), appended straight into the reply. */
+int http_page_parts(struct req *r, int status, json_t *ctx, const char *html, size_t len,
+		    const char *more, size_t more_len);
 /* Reply JSON (takes ownership of j). */
 int http_json(struct req *r, int status, json_t *j);
 /* An error: JSON {error,message} on the API, else the error page. code is

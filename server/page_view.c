@@ -92,20 +92,20 @@ static json_t *page_ctx(struct req *r, json_t *p)
 static int with_tools(struct req *r, json_t *c, const char *slug, const char *article,
 		      size_t len)
 {
-	struct buf out = BUF_INIT, mine = BUF_INIT;
+	struct buf tools = BUF_INIT;
 	int status;
 
-	/* Counts the view; the reader's read confirmation box (issue 7).
-	 * Nothing is appended for anonymous readers. */
-	onboarding_tools(r, slug, &mine);
-	if (!r->uid)
+	/* Counts the view; nothing is appended for anonymous readers. The
+	 * article goes into the reply once, not through a copy. */
+	if (!r->uid) {
+		onboarding_tools(r, slug, &tools);
+		buf_free(&tools);
 		return http_page_raw(r, 200, c, article, len);
-	buf_append(&out, article, len);
-	lifecycle_tools(r, slug, &out);
-	buf_append(&out, mine.data, mine.len);
-	status = http_page_raw(r, 200, c, out.data, out.len);
-	buf_free(&out);
-	buf_free(&mine);
+	}
+	lifecycle_tools(r, slug, &tools);    /* issue 6: verify, flag, follow */
+	onboarding_tools(r, slug, &tools);   /* issue 7: read confirmation */
+	status = http_page_parts(r, 200, c, article, len, tools.data, tools.len);
+	buf_free(&tools);
 	return status;
 }
 
