@@ -22,6 +22,9 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +92,12 @@ static bool pool_stop;
 static void *pool_main(void *arg)
 {
 	(void)arg;
+	/* Lowest CPU priority for this thread (Linux nice is per thread):
+	 * argon2id is deliberately expensive, and under a storm of logins the
+	 * event loops serving pages must win the cores. When they are idle
+	 * the pool runs at full speed; when busy it still gets a share. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) < 0)
+		perror("oficio: setpriority");
 	for (;;) {
 		struct job *j;
 

@@ -798,12 +798,17 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
 
 void http_resume(struct req *r, handler_fn fn)
 {
+	http_resume_after(r, fn, 0);
+}
+
+void http_resume_after(struct req *r, handler_fn fn, int ms)
+{
 	struct resume *rs = xmalloc(sizeof(*rs));
-	struct timeval zero = {0, 0};
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 
 	rs->r = r;
 	rs->fn = fn;
-	if (event_base_once(r->w->base, -1, EV_TIMEOUT, on_resume, rs, &zero) < 0) {
+	if (event_base_once(r->w->base, -1, EV_TIMEOUT, on_resume, rs, &tv) < 0) {
 		fprintf(stderr, "oficio: cannot resume a request\n");
 		abort();
 	}

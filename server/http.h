@@ -177,6 +177,9 @@ json_t *http_ctx(struct req *r);
  * request's own loop and returns the status as a handler would. */
 #define HTTP_DEFERRED 0
 void http_resume(struct req *r, handler_fn fn);
+/* The same after ms milliseconds (a timer on r's loop: costs nothing
+ * meanwhile). */
+void http_resume_after(struct req *r, handler_fn fn, int ms);
 
 /* This thread's fragment cache (cache.h). */
 struct cache;

@@ -87,6 +87,12 @@ static int login_done(struct req *r)
 	return http_redirect(r, safe_next(http_form(r, "next")));
 }
 
+static int login_throttled(struct req *r)
+{
+	http_set_header(r, "Retry-After", "900");
+	return login_form(r, 429, "login.throttled");
+}
+
 int session_login(struct req *r)
 {
 	const char *user = http_form(r, "username");
@@ -98,12 +104,15 @@ int session_login(struct req *r)
 	    strlen(pw) > PASSWORD_MAX)
 		return login_form(r, 400, "login.missing");
 	if (auth_throttled(user, r->addr)) {
-		http_set_header(r, "Retry-After", "900");
 		/* No audit row per refused attempt: a storm would turn every cheap
 		 * 429 into a synced write on the loop. The failures that tripped
-		 * the throttle are audited already (login.failed). */
+		 * the throttle are audited already (login.failed). The answer is
+		 * held back a second (a timer, no thread, no CPU): a client that
+		 * waits for answers can then try once a second, not thousands of
+		 * times, and page views keep the cores. */
 		metrics_login(false);
-		return login_form(r, 429, "login.throttled");
+		http_resume_after(r, login_throttled, 1000);
+		return HTTP_DEFERRED;
 	}
 	st = db_stmt(r->db, "SELECT pw_hash FROM users WHERE username = ?1 AND active = 1");
 	if (st) {
