@@ -203,6 +203,8 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	if (db->h)
+		search_release(db->h);  /* search.c's statements on this connection */
 	for (int i = 0; i < STMT_SLOTS; i++)
 		if (db->slots[i].st)
 			sqlite3_finalize(db->slots[i].st);

@@ -23,10 +23,11 @@
  * Snowball, the stems of common stem-changing verbs ("muestra", "cierra",
  * "devuelve") are mapped to their infinitive's ("mostrar"...).
  *
- * A search tries every word, and from three words on every word but one
- * (a page may say "archivo" where the user typed "fichero"), then any
- * word; search_rank.c ranks what matched. Next to each FTS5 expression we
- * build its ranking map: what each phrase of it stands for.
+ * A search tries every word, and from three words on, when that finds
+ * few pages, every word but one (a page may say "archivo" where the user
+ * typed "fichero"), then any word; search_rank.c ranks what matched. Next
+ * to each FTS5 expression we build its ranking map: what each phrase of
+ * it stands for. Snippets are cut here from page_text, not by FTS5.
  *
  * Invariants: user text never reaches MATCH unparsed (every term is a
  * quoted string we built from scanned words); snippets are escaped before
@@ -35,11 +36,12 @@
  *
  * Caveats: prepared statements are cached per thread (see "statements"
  * below for their lifetime and search_release). This file is past the
- * style's 1,000 lines; the query language (parse .. build_expr) would
- * split out cleanly into search_query.c. A stemmer is not
- * thread-safe: each tokenizer instance and each connection's SQL function
- * owns one, and connections are per thread. search_run writes search_log,
- * so it takes the write lock briefly unless no_log is set.
+ * style's 1,000 lines; the query language (parse .. build_expr) and the
+ * snippets would split out cleanly (search_query.c, search_snippet.c).
+ * A stemmer is not thread-safe: each tokenizer instance, each
+ * connection's SQL function and each thread's snippet maker owns one.
+ * search_run writes search_log, so it takes the write lock briefly unless
+ * no_log is set.
  */
 #include "search.h"
 
@@ -50,6 +52,7 @@
 
 #include <libstemmer.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,7 +415,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 
 /* oficio_key(text, stem): the folded words of text single-spaced, stemmed
  * when stem is true: "Devolución  tardía" -> "devolu tardi". Used to find
- * the exact title match and title prefixes. */
+ * title prefixes (search_suggest). */
 static void key_append(struct stemmer *st, const char *s, size_t n, bool stem, struct buf *out)
 {
 	struct buf word = BUF_INIT;
@@ -520,8 +523,9 @@ out:
 #define STMT_SLOTS 32
 
 struct stmt_cache {
-	sqlite3 *db; /* the connection the statements belong to */
-	bool bulk;   /* search_bulk_begin was called on db */
+	sqlite3 *db;                /* the connection the statements belong to */
+	bool bulk;                  /* search_bulk_begin was called on db */
+	struct tokenizer *snip_tok; /* the snippets' stemmer (any connection) */
 	int n;
 	struct {
 		const char *sql; /* key: the address of a static string */
@@ -541,11 +545,17 @@ static void cache_clear(struct stmt_cache *c)
 	c->bulk = false;
 }
 
+static void tok_delete(Fts5Tokenizer *p);
+
 static void cache_free(void *p)
 {
-	if (p) {
-		cache_clear(p);
-		free(p);
+	struct stmt_cache *c = p;
+
+	if (c) {
+		cache_clear(c);
+		if (c->snip_tok)
+			tok_delete((Fts5Tokenizer *)c->snip_tok);
+		free(c);
 	}
 }
 
@@ -637,8 +647,6 @@ struct term {
 	bool neg;     /* -word: excluded */
 	bool or_prev; /* joined to the previous positive term by OR */
 	bool stop;    /* a lone stop word, dropped when others remain */
-	bool next_to; /* typed right after the previous term (no repeat
-	                 or overlong word dropped in between) */
 };
 
 struct parsed {
@@ -681,16 +689,15 @@ static bool is_space(uint32_t c)
  * adds nothing but cost ("or* or* or*..." is 32 prefix scans). Returns
  * true when added. */
 static bool add_term(struct parsed *pq, const struct buf *text, enum term_op op, bool neg,
-                     bool or_prev, bool quoted, bool *added)
+                     bool or_prev, bool quoted)
 {
-	bool next_to = *added;
 	struct term *t;
 
 	for (int k = 0; k < pq->n; k++) {
 		t = &pq->t[k];
 		if (t->op == op && t->neg == neg && t->text.len == text->len &&
 		    !memcmp(t->text.data, text->data, text->len))
-			return *added = false;
+			return false;
 	}
 	t = &pq->t[pq->n++];
 	buf_init(&t->text);
@@ -699,8 +706,7 @@ static bool add_term(struct parsed *pq, const struct buf *text, enum term_op op,
 	t->neg = neg;
 	t->or_prev = or_prev && !neg;
 	t->stop = op == T_WORD && !neg && !quoted && is_stop(text->data);
-	t->next_to = next_to;
-	return *added = true;
+	return true;
 }
 
 /* The parser proper. Words count towards MAX_TERMS one by one, phrase words
@@ -711,7 +717,6 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 	size_t n = len < MAX_QUERY_BYTES ? len : MAX_QUERY_BYTES, i = 0;
 	int words = 0;
 	bool neg = false, or_next = false, after_space = true, last_pos = false;
-	bool added = false; /* the last word or phrase typed was kept */
 	struct buf w = BUF_INIT, phrase = BUF_INIT;
 
 	pq->n = 0;
@@ -748,7 +753,7 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 			last_pos =
 			    phrase.len &&
 			    add_term(pq, &phrase, strchr(phrase.data, ' ') ? T_PHRASE : T_WORD, neg,
-			             or_next, true, &added) &&
+			             or_next, true) &&
 			    !neg;
 			neg = or_next = after_space = false;
 			continue;
@@ -763,7 +768,7 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 		scan_word(s, n, &i, &w);
 		after_space = false;
 		if (w.len == 0 || w.len > MAX_TOKEN) {
-			neg = last_pos = added = false;
+			neg = last_pos = false;
 			continue;
 		}
 		if (i - at == 2 && !memcmp(s + at, "OR", 2) && !neg && (i >= n || s[i] != '*')) {
@@ -777,7 +782,7 @@ static void parse(const char *s, size_t len, struct parsed *pq)
 			if (text_utf8_len(w.data, w.len) >= 2)
 				op = T_PREFIX;
 		}
-		last_pos = add_term(pq, &w, op, neg, or_next, false, &added) && !neg;
+		last_pos = add_term(pq, &w, op, neg, or_next, false) && !neg;
 		words++;
 		neg = or_next = false;
 	}
@@ -918,47 +923,6 @@ static void put_core(const struct parsed *pq, const struct groups *g, enum expr_
 	}
 }
 
-#define MAX_PAIRS 4 /* neighbour phrases added for ranking */
-#define MAX_GAP 2   /* stop words a neighbour phrase may span */
-
-/* Neighbouring words as typed, as phrases ORed: "devoluciones fuera de
- * plazo" gives "devoluciones fuera" OR "fuera de plazo". Only plain
- * positive words take part; anything else breaks the run. Returns how
- * many phrases were appended. */
-static int put_pairs(const struct parsed *pq, struct buf *out, struct buf *map)
-{
-	int prev = -1, gap = 0, pairs = 0;
-
-	for (int k = 0; k < pq->n && pairs < MAX_PAIRS; k++) {
-		const struct term *t = &pq->t[k];
-		bool plain = t->op == T_WORD && !t->neg && !t->or_prev &&
-		             !(k + 1 < pq->n && pq->t[k + 1].or_prev);
-		if (!t->next_to)
-			prev = -1;
-		if (!plain) {
-			prev = -1;
-			continue;
-		}
-		if (t->stop) {
-			if (++gap > MAX_GAP)
-				prev = -1;
-			continue;
-		}
-		if (prev >= 0) {
-			buf_puts(out, pairs ? " OR \"" : "\"");
-			for (int j = prev; j <= k; j++) {
-				buf_append(out, pq->t[j].text.data, pq->t[j].text.len);
-				buf_putc(out, j < k ? ' ' : '"');
-			}
-			map_put(map, "x"); /* for the snippet; nearness is ranked apart */
-			pairs++;
-		}
-		prev = k;
-		gap = 0;
-	}
-	return pairs;
-}
-
 /* Whether the all-but-one-word expression applies: with two words it
  * would be any word; past NEAR_MAX groups the expression grows as n^2
  * and a long query is specific enough as it is. */
@@ -969,47 +933,26 @@ static bool near_applies(const struct groups *g)
 }
 
 /* Build the FTS5 expression for mode, then NOT the excluded terms, and
- * its ranking map; both empty when no term is positive (near falls back
- * to all when it does not apply). Neighbour phrases only rank: in "any"
- * they are ORed (each implies its words); otherwise they sit in
- * "M AND (pairs OR G)", where every row of M has group G (or, for near,
- * one of the first two groups), so the filter is M's alone. */
+ * its ranking map (see search_rank.c); both empty when no term is
+ * positive. Near falls back to all when it does not apply. */
 static void build_expr(const struct parsed *pq, enum expr_mode mode, struct buf *out,
                        struct buf *map)
 {
-	struct buf pairs = BUF_INIT, pmap = BUF_INIT;
 	struct groups g;
 	bool has_neg = false, first = true;
 
 	find_groups(pq, &g);
 	if (g.n == 0)
-		goto out;
+		return;
 	if (mode == EXPR_NEAR && !near_applies(&g))
 		mode = EXPR_ALL;
 	for (int k = 0; k < pq->n; k++)
 		has_neg |= pq->t[k].neg;
 	if (has_neg)
 		buf_putc(out, '(');
-	if (put_pairs(pq, &pairs, &pmap) == 0) {
-		put_core(pq, &g, mode, out, map);
-	} else if (mode == EXPR_ANY) {
-		put_core(pq, &g, mode, out, map);
-		buf_printf(out, " OR %s", pairs.data);
-		map_put(map, pmap.data);
-	} else {
-		buf_putc(out, '(');
-		put_core(pq, &g, mode, out, map);
-		buf_printf(out, ") AND (%s OR ", pairs.data);
-		map_put(map, pmap.data);
-		emit_group(pq, &g, 0, out, map);
-		if (mode == EXPR_NEAR) {
-			buf_puts(out, " OR ");
-			emit_group(pq, &g, 1, out, map);
-		}
-		buf_putc(out, ')');
-	}
+	put_core(pq, &g, mode, out, map);
 	if (!has_neg)
-		goto out;
+		return;
 	buf_puts(out, ") NOT (");
 	for (int k = 0; k < pq->n; k++) {
 		if (!pq->t[k].neg)
@@ -1021,9 +964,6 @@ static void build_expr(const struct parsed *pq, enum expr_mode mode, struct buf 
 		first = false;
 	}
 	buf_putc(out, ')');
-out:
-	buf_free(&pairs);
-	buf_free(&pmap);
 }
 
 /* The normalised query in our own syntax, folded and single-spaced: it is
@@ -1107,33 +1047,25 @@ int search_parse_near(const char *q, size_t len, struct buf *out)
 	" AND (?8 IS NULL OR EXISTS (SELECT 1 FROM page_tags t"                                    \
 	"      WHERE t.page_id = p.id AND t.tag = ?8))"
 
-/* Aggregates cannot sit around FTS5 auxiliary functions in one query, so
- * the ranked matches are a subquery and the outer query counts them (all,
- * and those with every word group: ?15 groups). An exact title (the
- * query's words, stemmed, in order) comes first; stemming every matching
- * title costs more than the rest of the query, so only titles of a
- * plausible length (?12..?13 characters) are compared. ?14 is the ranking
- * map of the expression (search_rank.c). */
+/* An aggregate cannot sit around an FTS5 auxiliary function in one query,
+ * so the ranked matches are a subquery and the outer query counts them.
+ * ?2 is the expression's ranking map (search_rank.c), which also puts an
+ * exact title first. */
 static const char sql_search[] =
-    "SELECT id, score, exact, count(*) OVER (), sum(full) OVER () FROM ("
-    " SELECT pages_fts.rowid AS id,"
-    "  oficio_rank(pages_fts, ?14) AS score,"
-    "  oficio_cover(pages_fts, ?14) >= ?15 AS full,"
-    "  CASE WHEN length(p.title) BETWEEN ?12 AND ?13"
-    "   THEN oficio_key(p.title, 1) = oficio_key(?2, 1) ELSE 0 END AS exact"
+    "SELECT id, score, count(*) OVER () FROM ("
+    " SELECT pages_fts.rowid AS id, oficio_rank(pages_fts, ?2) AS score"
     " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-    " WHERE pages_fts MATCH ?1" VISIBLE ") ORDER BY exact DESC, score DESC, id"
-    " LIMIT ?10 OFFSET ?11";
+    " WHERE pages_fts MATCH ?1" VISIBLE ") ORDER BY score DESC, id LIMIT ?10 OFFSET ?11";
 
+/* How many visible pages match, counting no further than 3: whether any
+ * page has every word, and whether a suggestion is worth looking for. */
 static const char sql_count[] =
-    "SELECT count(*) FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-    " WHERE pages_fts MATCH ?1" VISIBLE;
+    "SELECT count(*) FROM (SELECT 1 FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
+    " WHERE pages_fts MATCH ?1" VISIBLE " LIMIT 3)";
 
-static const char sql_snippet[] = "SELECT p.slug, p.title, p.kind, p.category, p.verified_at,"
-                                  " snippet(pages_fts, 3, X'01', X'02', '\xe2\x80\xa6', 24),"
-                                  " highlight(pages_fts, 0, X'01', X'02')"
-                                  " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-                                  " WHERE pages_fts MATCH ?1 AND pages_fts.rowid = ?2";
+static const char sql_result[] = "SELECT p.slug, p.title, p.kind, p.category, p.verified_at,"
+                                 " t.body FROM pages p LEFT JOIN page_text t ON t.id = p.id"
+                                 " WHERE p.id = ?1";
 
 static const char sql_log[] =
     "INSERT INTO search_log (at, query, hits, user_id) VALUES (?1, ?2, ?3, ?4)";
@@ -1175,7 +1107,7 @@ struct hit {
 	double score;
 };
 
-/* The number of visible matches of expr. Returns 0 or -1. */
+/* The number of visible matches of expr, up to 3. Returns 0 or -1. */
 static int count_matches(sqlite3 *db, const struct search_params *p, const char *expr,
                          long long *total)
 {
@@ -1196,47 +1128,33 @@ out:
 	return rc;
 }
 
-/* A query as run: its FTS5 expression, the ranking map, the word groups
- * asked for (a row with all of them is "full") and the words an exact
- * title has. */
+/* A query as run: its FTS5 expression and ranking map. */
 struct ranked {
 	struct buf expr, map;
-	int groups;
-	const char *key;
 };
 
-/* One ranked page of matches: up to limit hits from offset, the total and
- * how many have every word group. Returns 0 or -1. */
-static int run_query(sqlite3 *db, const struct search_params *p, const struct ranked *q,
-                     int limit, int offset, struct hit *hits, int *nhits, long long *total,
-                     long long *full)
+/* One ranked page of matches: up to limit hits from offset, and the
+ * total. Returns 0 or -1. */
+static int run_query(sqlite3 *db, const struct search_params *p, const struct ranked *q, int limit,
+                     int offset, struct hit *hits, int *nhits, long long *total)
 {
 	sqlite3_stmt *st = NULL;
-	size_t chars = text_utf8_len(q->key, strlen(q->key)), words = 1;
 	int rc = -1, step;
 
-	for (const char *k = q->key; *k; k++)
-		words += *k == ' ';
 	*nhits = 0;
-	*total = *full = 0;
+	*total = 0;
 	if (!(st = stmt_get(db, sql_search)))
 		goto out;
 	sqlite3_bind_text(st, 1, q->expr.data, (int)q->expr.len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, q->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, q->map.data, (int)q->map.len, SQLITE_STATIC);
 	bind_visibility(st, p);
 	sqlite3_bind_int(st, 10, limit);
 	sqlite3_bind_int(st, 11, offset);
-	/* A word's inflections differ by a few letters ("reclamar",
-	 * "reclamaciones"); punctuation and spaces add some more. */
-	sqlite3_bind_int64(st, 12, (long long)chars - 6 * (long long)words);
-	sqlite3_bind_int64(st, 13, (long long)(chars + 6 * words + 10));
-	sqlite3_bind_text(st, 14, q->map.data, (int)q->map.len, SQLITE_STATIC);
-	sqlite3_bind_int(st, 15, q->groups);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		*total = sqlite3_column_int64(st, 3);
-		*full = sqlite3_column_int64(st, 4);
+		bool exact;
+		*total = sqlite3_column_int64(st, 2);
 		hits[*nhits].id = sqlite3_column_int64(st, 0);
-		hits[*nhits].score = sqlite3_column_double(st, 1);
+		hits[*nhits].score = search_rank_exact(sqlite3_column_double(st, 1), &exact);
 		(*nhits)++;
 	}
 	if (step != SQLITE_DONE)
@@ -1248,7 +1166,7 @@ static int run_query(sqlite3 *db, const struct search_params *p, const struct ra
 	if (*nhits == 0 && offset > 0) {
 		struct hit one[1];
 		int n1;
-		if (run_query(db, p, q, 1, 0, one, &n1, total, full) != 0)
+		if (run_query(db, p, q, 1, 0, one, &n1, total) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -1305,35 +1223,281 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
+/* ---- snippets --------------------------------------------------------- */
+
+/* A snippet is the passage of SNIP_WORDS words with the most distinct
+ * query words (then the most matches, then the earliest; the first with
+ * every word ends the reading), its matches marked. It is cut from
+ * page_text in C rather than with FTS5's snippet(), which re-ran the
+ * MATCH for each result and tokenized the whole body: half of a search's
+ * time. The words are recognised as the
+ * index does (the same scanner and stemmer), so what matched is what is
+ * marked; an exact phrase is not checked (its words are marked), and
+ * only the first SNIP_SCAN bytes of a long page are searched. */
+#define SNIP_WORDS 24
+#define SNIP_BEFORE 3 /* words shown before the first match */
+#define SNIP_SCAN 65536
+
+struct snip_term {
+	char key[MAX_TOKEN + 8]; /* the stem, or for a prefix the folded prefix */
+	bool prefix;
+};
+
+struct snipper {
+	struct tokenizer *tok; /* this thread's stemmer */
+	struct snip_term t[MAX_TERMS];
+	int n;
+	char first[MAX_TERMS]; /* first bytes of the keys: most words need no stem */
+};
+
+struct snip_word {
+	size_t start, end; /* bytes */
+	int term;          /* the query term it matches, -1 */
+	bool stop;         /* a stop word: may sit inside a marked run */
+	bool in;           /* inside a mark */
+};
+
+static struct tokenizer *thread_stemmer(void)
+{
+	struct stmt_cache *c = cache_get();
+
+	if (!c->snip_tok) {
+		c->snip_tok = xcalloc(1, sizeof(*c->snip_tok));
+		if (stemmer_init(&c->snip_tok->st, stem_algorithm) != 0) {
+			fputs("oficio: no stemmer\n", stderr);
+			abort();
+		}
+		c->snip_tok->cache = xcalloc(STEM_SLOTS, sizeof(*c->snip_tok->cache));
+	}
+	return c->snip_tok;
+}
+
+static void snip_add(struct snipper *sn, const char *w, size_t n, bool prefix)
+{
+	struct snip_term *t;
+	struct buf b = BUF_INIT;
+
+	if (sn->n == MAX_TERMS || n == 0 || n > MAX_TOKEN)
+		return;
+	t = &sn->t[sn->n];
+	if (prefix)
+		buf_append(&b, w, n);
+	else
+		stem_cached(sn->tok, w, n, &b);
+	if (b.len < sizeof(t->key)) {
+		memcpy(t->key, b.data, b.len + 1);
+		t->prefix = prefix;
+		sn->first[sn->n++] = b.data[0];
+	}
+	buf_free(&b);
+}
+
+/* The words to mark: the positive terms the search used, a phrase's
+ * words but its stop words. */
+static void snipper_init(struct snipper *sn, const struct parsed *pq)
+{
+	struct groups g;
+
+	sn->tok = thread_stemmer();
+	sn->n = 0;
+	find_groups(pq, &g);
+	for (int k = 0; k < pq->n; k++) {
+		const struct term *t = &pq->t[k];
+		const char *w = t->text.data;
+		if (g.tid[k] < 0)
+			continue;
+		if (t->op != T_PHRASE) {
+			snip_add(sn, w, t->text.len, t->op == T_PREFIX);
+			continue;
+		}
+		while (*w) {
+			size_t n = strcspn(w, " ");
+			char word[MAX_TOKEN + 1];
+			if (n <= MAX_TOKEN) {
+				memcpy(word, w, n);
+				word[n] = '\0';
+				if (!is_stop(word))
+					snip_add(sn, w, n, false);
+			}
+			w += n + (w[n] == ' ');
+		}
+	}
+}
+
+/* The term folded word w matches, or -1. */
+static int snip_match(struct snipper *sn, const char *w, size_t n, struct buf *stem)
+{
+	bool stemmed = false;
+
+	for (int k = 0; k < sn->n; k++) {
+		const struct snip_term *t = &sn->t[k];
+		if (sn->first[k] != w[0])
+			continue;
+		if (t->prefix) {
+			if (!strncmp(w, t->key, strlen(t->key)))
+				return k;
+			continue;
+		}
+		if (!stemmed) {
+			buf_reset(stem);
+			stem_cached(sn->tok, w, n, stem);
+			stemmed = true;
+		}
+		if (!strcmp(stem->data, t->key))
+			return k;
+	}
+	return -1;
+}
+
+/* Append the snippet of text[0..n) to html (escaped, matches in <mark>).
+ * whole: the entire text (a title), not a passage. */
+static void snippet(struct snipper *sn, const char *text, size_t n, bool whole, struct buf *html)
+{
+	struct snip_word *w = NULL;
+	struct buf word = BUF_INIT, stem = BUF_INIT, raw = BUF_INIT;
+	size_t nw = 0, cap = 0, i = 0, best = 0, from, to, enough = SIZE_MAX;
+	int best_distinct = 0, best_hits = 0;
+	bool cut = false;
+
+	while (i < n) {
+		size_t start = i;
+		if (!is_word(text_utf8_next(text, n, &i)))
+			continue;
+		if (!whole && (start >= SNIP_SCAN || nw >= enough)) {
+			cut = true;
+			break;
+		}
+		i = start;
+		buf_reset(&word);
+		scan_word(text, n, &i, &word);
+		if (nw == cap) {
+			cap = cap ? cap * 2 : 256;
+			w = xrealloc(w, cap * sizeof(*w));
+		}
+		w[nw].start = start;
+		w[nw].end = i;
+		w[nw].term = word.len && word.len <= MAX_TOKEN
+		                 ? snip_match(sn, word.data, word.len, &stem)
+		                 : -1;
+		w[nw].stop = word.len <= 4 && is_stop(word.data);
+		nw++;
+		/* A passage with every term: no better one can follow (the
+		 * earliest wins ties), so read only what it shows. */
+		if (w[nw - 1].term >= 0 && enough == SIZE_MAX) {
+			bool seen[MAX_TERMS] = {false};
+			size_t first = nw - 1;
+			int distinct = 0;
+			for (size_t j = nw; j-- > 0 && nw - j <= SNIP_WORDS - SNIP_BEFORE;) {
+				if (w[j].term < 0)
+					continue;
+				first = j;
+				if (!seen[w[j].term]) {
+					seen[w[j].term] = true;
+					distinct++;
+				}
+			}
+			if (distinct == sn->n)
+				enough =
+				    (first < SNIP_BEFORE ? 0 : first - SNIP_BEFORE) + SNIP_WORDS;
+		}
+	}
+	/* The passage: for each match, the window starting a little before
+	 * it; ranked by distinct terms, then matches. */
+	for (size_t k = 0; k < nw && !whole; k++) {
+		bool seen[MAX_TERMS] = {false};
+		int distinct = 0, hits = 0;
+		if (w[k].term < 0)
+			continue;
+		for (size_t j = k; j < nw && j < k + SNIP_WORDS - SNIP_BEFORE; j++) {
+			if (w[j].term < 0)
+				continue;
+			hits++;
+			if (!seen[w[j].term]) {
+				seen[w[j].term] = true;
+				distinct++;
+			}
+		}
+		if (distinct > best_distinct || (distinct == best_distinct && hits > best_hits)) {
+			best_distinct = distinct;
+			best_hits = hits;
+			best = k;
+		}
+	}
+	from = whole || best < SNIP_BEFORE ? 0 : best - SNIP_BEFORE;
+	to = whole || from + SNIP_WORDS > nw ? nw : from + SNIP_WORDS;
+	/* "fuera de plazo": one mark over up to two stop words between two
+	 * marked words, when only spaces separate them. */
+	for (size_t k = from; k < to; k++)
+		w[k].in = w[k].term >= 0;
+	for (size_t k = from + 1; k < to; k++) {
+		size_t j = k;
+		bool bridge = w[k - 1].in && !w[k].in;
+		while (bridge && j < to && !w[j].in && j - k < 2)
+			bridge = w[j++].stop;
+		if (!bridge || j == to || !w[j].in)
+			continue;
+		for (size_t m = k - 1; bridge && m < j; m++)
+			for (size_t b = w[m].end; bridge && b < w[m + 1].start; b++)
+				bridge = text[b] == ' ';
+		for (size_t m = k; bridge && m < j; m++)
+			w[m].in = true;
+	}
+	if (from > 0)
+		buf_puts(&raw, "\xe2\x80\xa6");
+	else if (nw)
+		buf_append(&raw, text, w[0].start); /* "¿", a quote */
+	for (size_t k = from; k < to; k++) {
+		if (k > from && w[k - 1].in && !w[k].in)
+			buf_putc(&raw, '\x02');
+		if (k > from)
+			buf_append(&raw, text + w[k - 1].end, w[k].start - w[k - 1].end);
+		if (w[k].in && (k == from || !w[k - 1].in))
+			buf_putc(&raw, '\x01');
+		buf_append(&raw, text + w[k].start, w[k].end - w[k].start);
+	}
+	if (to > from && w[to - 1].in)
+		buf_putc(&raw, '\x02');
+	if (to > from && (to < nw || cut))
+		buf_puts(&raw, "\xe2\x80\xa6");
+	else if (to > from)
+		buf_append(&raw, text + w[to - 1].end, n - w[to - 1].end); /* the last "." */
+	put_html(html, raw.data, raw.len, true);
+	free(w);
+	buf_free(&word);
+	buf_free(&stem);
+	buf_free(&raw);
+}
+
 /* The result objects for hits, in order. Returns 0 or -1. */
-static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits, int nhits,
+static int fill_results(sqlite3 *db, const struct parsed *pq, const struct hit *hits, int nhits,
                         json_t *results)
 {
 	sqlite3_stmt *st = NULL;
 	struct buf html = BUF_INIT;
+	struct snipper sn;
 	int rc = -1;
 
-	if (!(st = stmt_get(db, sql_snippet)))
-		goto out;
+	snipper_init(&sn, pq);
 	for (int k = 0; k < nhits; k++) {
-		const char *snip;
+		const char *body, *title;
 		json_t *r;
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, hits[k].id);
+		if (!(st = stmt_get(db, sql_result)))
+			goto out;
+		sqlite3_bind_int64(st, 1, hits[k].id);
 		if (sqlite3_step(st) != SQLITE_ROW)
 			goto out;
 		/* The body's best passage (its start when only the title or tags
-		 * matched); the highlighted title when there is no body. */
-		snip = (const char *)sqlite3_column_text(st, 5);
-		if (!snip || !*snip)
-			snip = (const char *)sqlite3_column_text(st, 6);
+		 * matched); the marked title when there is no body. */
+		body = (const char *)sqlite3_column_text(st, 5);
+		title = (const char *)sqlite3_column_text(st, 1);
 		buf_reset(&html);
-		if (snip)
-			put_html(&html, snip, strlen(snip), true);
+		if (body && *body)
+			snippet(&sn, body, strlen(body), false, &html);
+		else if (title)
+			snippet(&sn, title, strlen(title), true, &html);
 		r = json_object();
 		json_object_set_new(r, "slug", jstr((const char *)sqlite3_column_text(st, 0)));
-		json_object_set_new(r, "title", jstr((const char *)sqlite3_column_text(st, 1)));
+		json_object_set_new(r, "title", jstr(title));
 		json_object_set_new(r, "kind", jstr((const char *)sqlite3_column_text(st, 2)));
 		json_object_set_new(r, "category", jstr((const char *)sqlite3_column_text(st, 3)));
 		json_object_set_new(r, "snippet", json_stringn(html.data, html.len));
@@ -1343,6 +1507,8 @@ static int fill_results(sqlite3 *db, const char *expr, const struct hit *hits, i
 		                        ? json_null()
 		                        : json_integer(sqlite3_column_int64(st, 4)));
 		json_array_append_new(results, r);
+		stmt_done(st);
+		st = NULL;
 	}
 	rc = 0;
 out:
@@ -1478,55 +1644,85 @@ out:
 	return result;
 }
 
-/* The positive words in order: what an exact title match is compared to. */
-static void title_key(const struct parsed *pq, struct buf *out)
+/* The words an exact title has: the positive words typed, stop words
+ * included ("cierre de caja": 3). */
+static int title_words(const struct parsed *pq)
 {
+	int n = 0;
+
 	for (int k = 0; k < pq->n; k++) {
 		if (pq->t[k].neg)
 			continue;
-		if (out->len)
-			buf_putc(out, ' ');
-		buf_append(out, pq->t[k].text.data, pq->t[k].text.len);
+		n++;
+		for (const char *c = pq->t[k].text.data; *c; c++)
+			n += *c == ' ';
 	}
+	return n;
 }
+
+static int step_once(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = stmt_get(db, sql);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	stmt_done(st);
+	return rc;
+}
+
+static const char sql_sync_get[] = "PRAGMA synchronous";
+static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
+static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
+static const char sql_sync_extra[] = "PRAGMA synchronous=EXTRA";
 
 static void log_search(sqlite3 *db, const struct search_params *p, const char *norm, long long hits)
 {
 	sqlite3_stmt *st = NULL;
+	int sync = -1;
 
 	if (p->no_log || !*norm)
 		return;
+	/* The row is written without waiting for the disk (synchronous=NORMAL
+	 * in WAL mode: still atomic and consistent; the next save or
+	 * checkpoint makes it durable): an fsync per search was 2 ms of every
+	 * search, and held the write lock meanwhile. A crash may lose the last
+	 * searches' rows, never a page. */
+	if ((st = stmt_get(db, sql_sync_get)) && sqlite3_step(st) == SQLITE_ROW)
+		sync = sqlite3_column_int(st, 0);
+	stmt_done(st);
+	if (sync > 1)
+		step_once(db, sql_sync_normal);
 	/* A search that cannot be logged (busy writer, read-only file) still
 	 * answers: the log is a report's input, not the user's business. */
-	if (!(st = stmt_get(db, sql_log)))
-		return;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)db_now()); /* the test clock applies */
-	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, hits);
-	if (p->log_user && p->user_id > 0)
-		sqlite3_bind_int64(st, 4, p->user_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		fprintf(stderr, "oficio: search log: %s\n", sqlite3_errmsg(db));
-	stmt_done(st);
+	if ((st = stmt_get(db, sql_log))) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)db_now()); /* the test clock applies */
+		sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, hits);
+		if (p->log_user && p->user_id > 0)
+			sqlite3_bind_int64(st, 4, p->user_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			fprintf(stderr, "oficio: search log: %s\n", sqlite3_errmsg(db));
+		stmt_done(st);
+	}
+	if (sync > 1)
+		step_once(db, sync == 3 ? sql_sync_extra : sql_sync_full);
 }
 
-static void ranked_build(struct ranked *q, const struct parsed *pq, enum expr_mode mode,
-                         const char *key)
-{
-	struct groups g;
+/* Pages with every word: fewer, and pages with all but one are looked at
+ * too. */
+#define NEAR_BELOW 100
 
+static void ranked_build(struct ranked *q, const struct parsed *pq, enum expr_mode mode)
+{
 	buf_reset(&q->expr);
 	buf_reset(&q->map);
+	buf_printf(&q->map, "w%d", title_words(pq));
 	build_expr(pq, mode, &q->expr, &q->map);
-	find_groups(pq, &g);
-	q->groups = g.n;
-	q->key = key;
 }
 
 json_t *search_run(sqlite3 *db, const struct search_params *p)
 {
-	struct buf norm = BUF_INIT, key = BUF_INIT;
-	struct ranked q = {BUF_INIT, BUF_INIT, 0, ""};
+	struct buf norm = BUF_INIT;
+	struct ranked q = {BUF_INIT, BUF_INIT}, near = {BUF_INIT, BUF_INIT};
 	struct hit hits[MAX_RESULTS];
 	struct parsed pq = {.n = 0};
 	int limit = p->limit, offset = p->offset, nhits = 0;
@@ -1546,23 +1742,31 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	parse(p->q ? p->q : "", p->q ? strlen(p->q) : 0, &pq);
 	render_norm(&pq, NULL, &norm);
 	if (has_positive(&pq)) {
-		title_key(&pq, &key);
-		/* Every word, or (from three words on) every word but one: the
-		 * pages with all of them rank first unless another has the rest
-		 * where it counts (search_rank.c). */
-		ranked_build(&q, &pq, EXPR_NEAR, key.data);
-		if (run_query(db, p, &q, limit, offset, hits, &nhits, &total, &full) != 0)
+		/* Every word. */
+		ranked_build(&q, &pq, EXPR_ALL);
+		if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
 			goto out;
-		/* Nothing with every word: a notice says so, and when even the
-		 * near expression found nothing, any word will do. */
+		full = total < 3 ? total : 3;
+		/* From three words on, when few pages have them all, every word
+		 * but one: the pages with all of them rank first unless another
+		 * has the rest where it counts (search_rank.c). With many, the
+		 * user has enough to look at, and those pages are the most
+		 * expensive to rank (most of the index, for common words). */
+		if (total < NEAR_BELOW) {
+			ranked_build(&near, &pq, EXPR_NEAR);
+			if (strcmp(near.expr.data, q.expr.data) &&
+			    run_query(db, p, &near, limit, offset, hits, &nhits, &total) != 0)
+				goto out;
+		}
 		fallback = total > 0 && full == 0;
 		if (total == 0) {
-			ranked_build(&q, &pq, EXPR_ANY, key.data);
-			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total, &full) != 0)
+			/* Not even that: any word will do. */
+			ranked_build(&q, &pq, EXPR_ANY);
+			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 			fallback = total > 0;
 		}
-		if (fill_results(db, q.expr.data, hits, nhits, results) != 0)
+		if (fill_results(db, &pq, hits, nhits, results) != 0)
 			goto out;
 		if (full < 3)
 			sugg = suggestion(db, p, &pq, full);
@@ -1580,8 +1784,9 @@ out:
 	parsed_free(&pq);
 	buf_free(&q.expr);
 	buf_free(&q.map);
+	buf_free(&near.expr);
+	buf_free(&near.map);
 	buf_free(&norm);
-	buf_free(&key);
 	return res;
 }
 
@@ -1716,8 +1921,9 @@ int search_bulk_begin(sqlite3 *db)
 {
 	struct stmt_cache *c = cache_get();
 
-	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS search_pending"
-	                     " (id INTEGER PRIMARY KEY)",
+	if (sqlite3_exec(db,
+	                 "CREATE TEMP TABLE IF NOT EXISTS search_pending"
+	                 " (id INTEGER PRIMARY KEY)",
 	                 NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	if (c->db != db) {

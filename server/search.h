@@ -12,8 +12,8 @@
  *   "oficio_plain"  the same without the stem (the vocabulary that
  *                   spelling suggestions are drawn from)
  * the SQL function oficio_key(text, stem) (the folded words of text,
- * single-spaced, stemmed when stem is true), used for exact-title ranking,
- * and the FTS5 functions oficio_rank() and oficio_cover() (search_rank.c).
+ * single-spaced, stemmed when stem is true), used for title suggestions,
+ * and the FTS5 ranking function oficio_rank() (search_rank.c).
  * A word is a run of letters and digits; words over 64 bytes are not
  * indexed. Changing the language, or the stemming (search.c's list of
  * Spanish verb stems), changes the index: search_rebuild.
@@ -36,7 +36,7 @@ struct buf;
  * before any connection is opened. Returns -1 for an unknown language. */
 int search_set_language(const char *lang);
 
-/* Register both tokenizers and oficio_key() on db. Returns SQLITE_OK or an
+/* Register both tokenizers, oficio_key() and oficio_rank() on db. Returns SQLITE_OK or an
  * SQLite code. */
 int search_register(sqlite3 *db);
 
@@ -53,12 +53,11 @@ struct search_query {
  * more), OR in capitals between two terms is OR; every other character,
  * AND/NOT/NEAR included, is a word or a separator. Lone Spanish (or
  * English) stop words are left out unless nothing else is left; repeated
- * terms count once. Neighbouring words are also added as phrases that only
- * rank (pages having "fuera de plazo" together first), never filter. An
- * all-negative query has no terms. Caps: 2,000 bytes of input, 32 words.
- * Every term in all/any is a quoted string built from scanned words.
- * norm uses the same syntax and parses back to itself. The three buffers
- * must be initialised by the caller; output is appended. Returns 0. */
+ * terms count once (words typed side by side rank higher together, in
+ * oficio_rank, not in the expression). An all-negative query has no terms. Caps: 2,000 bytes of
+ * input, 32 words. Every term in all/any is a quoted string built from scanned words. norm uses the
+ * same syntax and parses back to itself. The three buffers must be initialised by the caller;
+ * output is appended. Returns 0. */
 int search_parse(const char *q, size_t len, struct search_query *out);
 
 /* The expression search_run tries first, appended to out: from three to
@@ -85,18 +84,21 @@ struct search_params {
 /* Run a search. Returns a new object:
  * {"total":N, "results":[{"slug","title","kind","category","snippet",
  *   "score","verified_at"}], "fallback":bool, "suggestion":"..."|null}
- * where snippet is HTML-safe (text escaped, matches in <mark>; the start of
- * the body when only title or tags matched) and score is search_rank.c's
+ * where snippet is HTML-safe: the passage of the body (24 words) with the
+ * most of the query's words, text escaped, matches in <mark> (one mark
+ * over "fuera de plazo"); the start of the body when only title or tags
+ * matched; the title when there is no body. score is search_rank.c's
  * (higher is better).
  * Matches: pages with every word group (a word, a "phrase", words joined
- * by OR); from three groups to six, also pages with all but one (see
- * search_parse_near). When none of those exists, pages with any word.
+ * by OR); from three groups to six, when fewer than 100 pages have them
+ * all, also pages with all but one (see search_parse_near). When none of
+ * those exists, pages with any word.
  * fallback is true when results were found but none has every group: the
  * page says "no page had all the words".
- * Order: an exact title (the query's words, stemmed) first, then
- * oficio_rank(): BM25 weighted by field (title, the opening of the body,
- * headings, tags, body), nearness of neighbouring words, times the share
- * of the query a page has (search_rank.c).
+ * Order: oficio_rank(): an exact title (the query's words, stemmed) first,
+ * then BM25 weighted by field (title, the opening of the body, headings,
+ * tags, body), nearness of neighbouring words, times the share of the
+ * query a page has (search_rank.c).
  * suggestion is the query with unknown words replaced by near vocabulary
  * words, offered when fewer than 3 pages had every group and the
  * suggestion has more. Visibility: drafts and in_review pages only to
@@ -153,8 +155,12 @@ int search_rebuild(sqlite3 *db);
 void search_release(sqlite3 *db);
 
 /* Internal to search.c (defined in search_rank.c): register the FTS5
- * auxiliary functions oficio_rank() and oficio_cover() with api.
- * Returns SQLITE_OK or an SQLite code. */
+ * auxiliary function oficio_rank() with api. Returns SQLITE_OK or an
+ * SQLite code. */
 int search_rank_register(fts5_api *api);
+
+/* oficio_rank() adds a constant to an exact title's score so that it sorts
+ * first: the score without it, and whether it was there. */
+double search_rank_exact(double score, bool *exact);
 
 #endif

@@ -1,25 +1,23 @@
 /*
- * search_rank.c - Oficio's ranking function for FTS5: BM25 with field
- * weights, the opening of the body weighing like the title, nearness of
- * the words typed side by side, and the share of the query a page has.
+ * search_rank.c - Oficio's ranking function for FTS5, oficio_rank(): BM25
+ * with field weights, the opening of the body weighing like the title,
+ * nearness of the words typed side by side, the share of the query a page
+ * has, and an exact title first.
  *
  *   oficio_rank(pages_fts, map)   the score, higher is better
- *   oficio_cover(pages_fts, map)  how many of the query's word groups the
- *                                 row has
  *
  * Why not the built-in bm25(): search.c builds expressions in which one
  * user word appears as several FTS5 phrases (the "every word but one"
  * expression repeats each word), and bm25() would count every copy. The
- * map, written by search.c next to the expression, says for each phrase
- * in order what it stands for:
+ * map, written by search.c next to the expression, is "wN" (the words of
+ * an exact title, 0 for no such test), then for each phrase in order:
  *   "T.G"  query term T (0, 1, ... in query order) of word group G (an
  *          OR group holds several terms; groups are numbered in order)
- *   "x"    anything else (excluded terms, the neighbour phrases kept for
- *          the snippet's highlighting): ignored
+ *   "x"    an excluded term: ignored
  * separated by single spaces. A copy whose node is not on the current row
- * reports no instances even when its term is there (FTS5 moves the losing
- * side of an AND past the row), so a term's occurrences are counted once
- * per position over all its copies.
+ * reports no occurrences even when its term is there (FTS5 moves the
+ * losing side of an AND past the row), so a term is read from the first
+ * of its copies that has any.
  *
  * The score, for the current row:
  *   - BM25 (k1 1.2, b 0.75; idf and lengths as FTS5's bm25() has them)
@@ -27,7 +25,9 @@
  *     title 10, headings 4, tags 4, body 1, except that the first
  *     mention in the opening of the body (its first LEAD_TOKENS words)
  *     weighs 10: the opening sentence says what a page is for (a
- *     procedure's purpose, a man page's NAME line);
+ *     procedure's purpose, a man page's NAME line). Only a term's first
+ *     MAX_OCC occurrences are read: the rest would change little, and
+ *     cost in long pages;
  *   - plus, for each two groups typed one after the other, BM25 of how
  *     often the second follows the first within NEAR_WORDS words in the
  *     same field (occurrence weight / distance), with the idf of the two:
@@ -35,13 +35,17 @@
  *     tells "espacios en tabulaciones" from "tabulaciones en espacios";
  *   - times the share of the query the row has, each group weighing
  *     1 + its idf: a page missing one common word of four can still
- *     beat a long page that has all four in passing.
+ *     beat a long page that has all four in passing;
+ *   - plus EXACT_TITLE when the title has every group and as many words
+ *     as were typed: "Cierre de caja" for "cierre de caja" comes first
+ *     (search_rank_exact takes it off again for display).
  *
  * Caveats: the map must match the expression; a mismatch (a bug) scores
  * 0 rather than failing the search. Per-query data (the idf of each term)
- * is computed on the first row and kept with xSetAuxdata. The weights
- * were chosen on tests/http/test_search_relevance.py; change them with
- * that test at hand.
+ * is computed on the first row and kept with xSetAuxdata; row lengths are
+ * cached per connection (see struct len_cache). The weights were chosen
+ * on tests/http/test_search_relevance.py; change them with that test at
+ * hand.
  */
 #include "search.h"
 
@@ -59,25 +63,98 @@
 
 static const double col_weight[4] = {10.0, 4.0, 4.0, 1.0}; /* title headings tags body */
 
+#define MAX_OCC 32      /* occurrences of a term read per row: BM25 has saturated by then */
+#define EXACT_TITLE 1e6 /* added to the score of an exact title (search_rank_exact) */
+
+struct occ {
+	int col, off;
+	double w; /* the occurrence's weight */
+};
+
 struct rank_data {
 	int nphrase;
 	int nterm; /* terms are numbered 0..nterm-1 by search.c */
 	int ngroup;
-	int *term;     /* per phrase: its term, -1 for an ignored phrase */
-	int *group;    /* per term: its group */
-	int *first;    /* per term: its first phrase (for the idf) */
-	double *idf;   /* per term */
-	double *gidf;  /* per group: the largest idf of its terms */
+	int title_words; /* words of an exact title; 0: no such test */
+	int *term;       /* per phrase: its term, -1 for an ignored phrase */
+	int *group;      /* per term: its group */
+	int *first;      /* per term: its first phrase (for the idf) */
+	int *copies;     /* per term, MAX_COPIES phrases: where to read it */
+	int *ncopies;    /* per term */
+	double *idf;     /* per term */
+	double *gidf;    /* per group: the largest idf of its terms */
 	double avgdl;
 	bool have_idf;
 	/* scratch, per row */
-	double *tfreq; /* per term: weighted occurrences */
-	double *prox;  /* per group g: weighted nearness of groups g and g + 1 */
-	long long *tlast; /* per term: the last position counted */
-	bool *tlead;      /* per term: the opening's mention was counted */
-	long long *glast; /* per group: the last position seen */
-	bool *gpresent;   /* per group: the row has one of its terms */
+	struct occ *occ; /* per term, MAX_OCC */
+	int *nocc;       /* per term */
+	double *tfreq;   /* per term: weighted occurrences */
+	double *prox;    /* per group g: weighted nearness of g and g + 1 */
+	bool *gpresent;  /* per group: the row has one of its terms */
+	bool *gtitle;    /* per group: ... in its title */
 };
+
+/* Row lengths, per connection (the function's context): reading a row's
+ * length from the FTS5 docsize table was a fifth of a search's time. The
+ * cache is emptied whenever the index's row count or total length has
+ * changed since it was filled: an edit that changes a page's length
+ * changes the total. (Two edits that exactly compensate between two
+ * searches would leave two lengths stale until the next change: a ranking
+ * nuance, never a wrong result.) */
+#define LEN_MAX_ROWID 4000000 /* rows past this are not cached */
+
+struct len_cache {
+	sqlite3_int64 nrow, ntok; /* the index's, when filled */
+	int *len;                 /* by rowid: length + 1, 0 unknown */
+	size_t cap;
+};
+
+static void len_cache_free(void *p)
+{
+	struct len_cache *c = p;
+
+	if (c) {
+		free(c->len);
+		free(c);
+	}
+}
+
+static void len_cache_check(struct len_cache *c, sqlite3_int64 nrow, sqlite3_int64 ntok)
+{
+	if (c->nrow == nrow && c->ntok == ntok)
+		return;
+	if (c->len)
+		memset(c->len, 0, c->cap * sizeof(int));
+	c->nrow = nrow;
+	c->ntok = ntok;
+}
+
+/* The current row's length in tokens (all columns). */
+static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, struct len_cache *c, int *dl)
+{
+	sqlite3_int64 id = api->xRowid(fts);
+	int rc;
+
+	if (id > 0 && id < LEN_MAX_ROWID && (size_t)id < c->cap && c->len[id]) {
+		*dl = c->len[id] - 1;
+		return SQLITE_OK;
+	}
+	rc = api->xColumnSize(fts, -1, dl);
+	if (rc != SQLITE_OK || id <= 0 || id >= LEN_MAX_ROWID)
+		return rc;
+	if ((size_t)id >= c->cap) {
+		size_t cap = c->cap ? c->cap : 1024;
+		while (cap <= (size_t)id)
+			cap *= 2;
+		c->len = xrealloc(c->len, cap * sizeof(int));
+		memset(c->len + c->cap, 0, (cap - c->cap) * sizeof(int));
+		c->cap = cap;
+	}
+	c->len[id] = *dl + 1;
+	return SQLITE_OK;
+}
+
+#define MAX_COPIES 8 /* phrases of one term in an expression (near: n - 1 <= 5, +1) */
 
 static void rank_data_free(void *p)
 {
@@ -88,14 +165,16 @@ static void rank_data_free(void *p)
 	free(d->term);
 	free(d->group);
 	free(d->first);
+	free(d->copies);
+	free(d->ncopies);
 	free(d->idf);
 	free(d->gidf);
+	free(d->occ);
+	free(d->nocc);
 	free(d->tfreq);
 	free(d->prox);
-	free(d->tlast);
-	free(d->glast);
 	free(d->gpresent);
-	free(d->tlead);
+	free(d->gtitle);
 	free(d);
 }
 
@@ -106,16 +185,24 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 	struct rank_data *d = xcalloc(1, sizeof(*d));
 	size_t cap = (size_t)nphrase + 1; /* terms and groups are at most the phrases */
 	const char *s = map ? map : "";
+	char *end;
 	int n = 0;
 
 	d->nphrase = nphrase;
 	d->term = xcalloc(cap, sizeof(int));
 	d->group = xcalloc(cap, sizeof(int));
 	d->first = xcalloc(cap, sizeof(int));
+	d->copies = xcalloc(cap * MAX_COPIES, sizeof(int));
+	d->ncopies = xcalloc(cap, sizeof(int));
 	for (size_t k = 0; k < cap; k++)
 		d->first[k] = -1;
+	if (*s != 'w')
+		goto bad;
+	d->title_words = (int)strtol(s + 1, &end, 10);
+	if (end == s + 1 || d->title_words < 0)
+		goto bad;
+	s = *end == ' ' ? end + 1 : end;
 	while (*s) {
-		char *end;
 		long t, g;
 		if (n >= nphrase)
 			goto bad;
@@ -135,6 +222,8 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 			d->group[t] = (int)g;
 			if (d->first[t] < 0)
 				d->first[t] = n;
+			if (d->ncopies[t] < MAX_COPIES)
+				d->copies[t * MAX_COPIES + d->ncopies[t]++] = n;
 			if (t + 1 > d->nterm)
 				d->nterm = (int)t + 1;
 			if (g + 1 > d->ngroup)
@@ -153,12 +242,12 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 			goto bad; /* numbering with a hole */
 	d->idf = xcalloc(cap, sizeof(double));
 	d->gidf = xcalloc(cap, sizeof(double));
+	d->occ = xcalloc(cap * MAX_OCC, sizeof(struct occ));
+	d->nocc = xcalloc(cap, sizeof(int));
 	d->tfreq = xcalloc(cap, sizeof(double));
 	d->prox = xcalloc(cap, sizeof(double));
-	d->tlast = xcalloc(cap, sizeof(long long));
-	d->glast = xcalloc(cap, sizeof(long long));
 	d->gpresent = xcalloc(cap, sizeof(bool));
-	d->tlead = xcalloc(cap, sizeof(bool));
+	d->gtitle = xcalloc(cap, sizeof(bool));
 	return d;
 bad:
 	rank_data_free(d);
@@ -184,6 +273,7 @@ static int load_idf(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_d
 		rc = api->xColumnTotalSize(fts, -1, &ntok);
 	if (rc != SQLITE_OK)
 		return rc;
+	len_cache_check(api->xUserData(fts), nrow, ntok);
 	d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
 	if (d->avgdl <= 0)
 		d->avgdl = 1.0;
@@ -201,8 +291,7 @@ static int load_idf(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_d
 }
 
 /* The map's data for this query, parsed on the first row. */
-static struct rank_data *get_data(const Fts5ExtensionApi *api, Fts5Context *fts,
-                                  sqlite3_value *map)
+static struct rank_data *get_data(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_value *map)
 {
 	struct rank_data *d = api->xGetAuxdata(fts, 0);
 
@@ -216,63 +305,74 @@ static struct rank_data *get_data(const Fts5ExtensionApi *api, Fts5Context *fts,
 	return d;
 }
 
-/* The weighted occurrences of each term in the current row, and how near
- * neighbouring groups are to each other. Instances come in position
- * order; a term's copies at one position count once. Returns the number
- * of groups present. */
-static int row_freqs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_data *d, int *rc)
+/* The weighted occurrences of each term in the current row (its first
+ * MAX_OCC, read from one copy of it that is on the row), which groups the
+ * row has, in the title too, and how near neighbouring groups are.
+ * Returns an SQLite code. */
+static int row_freqs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_data *d)
 {
-	int ninst = 0, groups = 0;
-
-	memset(d->tfreq, 0, (size_t)d->nterm * sizeof(double));
 	memset(d->prox, 0, (size_t)d->ngroup * sizeof(double));
-	memset(d->tlead, 0, (size_t)d->nterm * sizeof(bool));
-	for (int t = 0; t < d->nterm; t++)
-		d->tlast[t] = -1;
-	for (int g = 0; g < d->ngroup; g++)
-		d->glast[g] = -1;
-	*rc = api->xInstCount(fts, &ninst);
-	for (int k = 0; k < ninst && *rc == SQLITE_OK; k++) {
-		int ph, col, off, t, g;
-		long long pos;
-		double w;
-		*rc = api->xInst(fts, k, &ph, &col, &off);
-		if (*rc != SQLITE_OK || ph < 0 || ph >= d->nphrase || col < 0 || col > 3)
-			continue;
-		if ((t = d->term[ph]) < 0)
-			continue;
-		pos = (long long)col << 32 | (unsigned)off;
-		if (d->tlast[t] == pos)
-			continue;
-		d->tlast[t] = pos;
-		g = d->group[t];
-		/* The opening mentioning a word is what counts, once: saying it
-		 * three times there must not outrank the title. */
-		w = col_weight[col];
-		if (col == 3 && off < LEAD_TOKENS && !d->tlead[t]) {
-			w = LEAD_WEIGHT;
-			d->tlead[t] = true;
-		}
-		d->tfreq[t] += w;
-		/* Nearness: this word a few words after the previous group's
-		 * last one, in the same field and the order typed ("ordena las
-		 * líneas" for "ordenar lineas"; "espacios en tabulaciones" is
-		 * not "tabulaciones en espacios"). */
-		if (g > 0 && d->glast[g - 1] >= 0) {
-			long long dist = pos - d->glast[g - 1];
-			if (dist >= 1 && dist <= NEAR_WORDS)
-				d->prox[g - 1] += w / (double)dist;
-		}
-		d->glast[g] = pos;
-	}
 	memset(d->gpresent, 0, (size_t)d->ngroup * sizeof(bool));
+	memset(d->gtitle, 0, (size_t)d->ngroup * sizeof(bool));
 	for (int t = 0; t < d->nterm; t++) {
-		if (d->tfreq[t] > 0 && !d->gpresent[d->group[t]]) {
+		struct occ *o = &d->occ[t * MAX_OCC];
+		bool lead = false;
+		int n = 0;
+		d->tfreq[t] = 0;
+		for (int c = 0; c < d->ncopies[t] && n == 0; c++) {
+			Fts5PhraseIter it;
+			int col, off, rc;
+			rc = api->xPhraseFirst(fts, d->copies[t * MAX_COPIES + c], &it, &col, &off);
+			if (rc != SQLITE_OK)
+				return rc;
+			for (; col >= 0 && n < MAX_OCC; api->xPhraseNext(fts, &it, &col, &off)) {
+				double w = col < 4 ? col_weight[col] : 1.0;
+				/* The opening mentioning a word is what counts, once:
+				 * saying it three times there must not outrank the
+				 * title. */
+				if (col == 3 && off < LEAD_TOKENS && !lead) {
+					w = LEAD_WEIGHT;
+					lead = true;
+				}
+				o[n].col = col;
+				o[n].off = off;
+				o[n].w = w;
+				d->tfreq[t] += w;
+				n++;
+			}
+		}
+		d->nocc[t] = n;
+		if (n) {
 			d->gpresent[d->group[t]] = true;
-			groups++;
+			d->gtitle[d->group[t]] |= o[0].col == 0;
 		}
 	}
-	return groups;
+	/* Nearness: a word of group g a few words after one of group g - 1,
+	 * in the same field and the order typed ("ordena las líneas" for
+	 * "ordenar lineas"; "espacios en tabulaciones" is not "tabulaciones
+	 * en espacios"), weighted by the word's weight over the distance. */
+	for (int t = 0; t < d->nterm; t++) {
+		int g = d->group[t];
+		if (g == 0 || !d->gpresent[g] || !d->gpresent[g - 1])
+			continue;
+		for (int i = 0; i < d->nocc[t]; i++) {
+			const struct occ *a = &d->occ[t * MAX_OCC + i];
+			int best = NEAR_WORDS + 1;
+			for (int u = 0; u < d->nterm; u++) {
+				if (d->group[u] != g - 1)
+					continue;
+				for (int j = 0; j < d->nocc[u]; j++) {
+					const struct occ *b = &d->occ[u * MAX_OCC + j];
+					if (b->col == a->col && a->off > b->off &&
+					    a->off - b->off < best)
+						best = a->off - b->off;
+				}
+			}
+			if (best <= NEAR_WORDS)
+				d->prox[g - 1] += a->w / (double)best;
+		}
+	}
+	return SQLITE_OK;
 }
 
 static double saturate(double f, double norm)
@@ -285,7 +385,8 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 {
 	struct rank_data *d;
 	double score = 0, norm, have = 0, all = 0;
-	int rc = SQLITE_OK, dl = 0;
+	int rc = SQLITE_OK, dl = 0, title = 0;
+	bool exact;
 
 	if (nval != 1) {
 		sqlite3_result_error(ctx, "oficio_rank: one argument (the map)", -1);
@@ -299,9 +400,9 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	if (!d->have_idf)
 		rc = load_idf(api, fts, d);
 	if (rc == SQLITE_OK)
-		rc = api->xColumnSize(fts, -1, &dl);
+		rc = row_length(api, fts, api->xUserData(fts), &dl);
 	if (rc == SQLITE_OK)
-		row_freqs(api, fts, d, &rc);
+		rc = row_freqs(api, fts, d);
 	if (rc != SQLITE_OK) {
 		sqlite3_result_error_code(ctx, rc);
 		return;
@@ -316,40 +417,32 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	/* The share of the query the row has, each word group weighing one
 	 * plus its idf: missing "fichero" (on half the pages) costs less
 	 * than missing "tabulaciones". */
+	exact = d->title_words > 0;
 	for (int g = 0; g < d->ngroup; g++) {
 		all += 1.0 + d->gidf[g];
 		have += d->gpresent[g] ? 1.0 + d->gidf[g] : 0.0;
+		exact &= d->gtitle[g];
 	}
-	sqlite3_result_double(ctx, all > 0 ? score * have / all : score);
+	if (all > 0)
+		score = score * have / all;
+	/* An exact title: every group in it, and as many words as the query
+	 * (stop words included). Read only then: it costs a lookup. */
+	if (exact && api->xColumnSize(fts, 0, &title) == SQLITE_OK && title == d->title_words)
+		score += EXACT_TITLE;
+	sqlite3_result_double(ctx, score);
 }
 
-static void cover_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
-                     sqlite3_value **val)
+double search_rank_exact(double score, bool *exact)
 {
-	struct rank_data *d;
-	int rc = SQLITE_OK, groups;
-
-	if (nval != 1) {
-		sqlite3_result_error(ctx, "oficio_cover: one argument (the map)", -1);
-		return;
-	}
-	d = get_data(api, fts, val[0]);
-	if (!d) {
-		sqlite3_result_int(ctx, 0);
-		return;
-	}
-	groups = row_freqs(api, fts, d, &rc);
-	if (rc != SQLITE_OK)
-		sqlite3_result_error_code(ctx, rc);
-	else
-		sqlite3_result_int(ctx, groups);
+	*exact = score >= EXACT_TITLE;
+	return *exact ? score - EXACT_TITLE : score;
 }
 
 int search_rank_register(fts5_api *api)
 {
-	int rc = api->xCreateFunction(api, "oficio_rank", NULL, rank_fn, NULL);
-
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "oficio_cover", NULL, cover_fn, NULL);
-	return rc;
+	/* One length cache per connection: FTS5 frees it with the
+	 * connection. (If registering fails, which is out of memory, it
+	 * leaks: 40 bytes.) */
+	return api->xCreateFunction(api, "oficio_rank", xcalloc(1, sizeof(struct len_cache)),
+	                            rank_fn, len_cache_free);
 }
