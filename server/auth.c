@@ -13,6 +13,7 @@
 #include "auth.h"
 
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "form.h"
 #include "http.h"
@@ -231,12 +232,99 @@ static const char *bearer(struct req *r)
 	return *h ? h : NULL;
 }
 
+/* Sessions are looked up in the database once and then remembered in the
+ * thread's fragment cache for a few seconds: any write (a logout, a role
+ * change, a deactivation from /admin) bumps the cache generation and
+ * forgets them all at once; a change made by the CLI, another process, is
+ * seen within SESSION_MEMO_TTL. The record is length-prefixed fields:
+ * uid, role, username, display name, language, csrf. */
+#define SESSION_MEMO_TTL 10
+
+static void memo_field(struct buf *b, const char *s)
+{
+	buf_int(b, (long long)strlen(s));
+	buf_putc(b, ':');
+	buf_puts(b, s);
+}
+
+static void session_memo_put(struct req *r, const char *key, uint64_t gen, int64_t now,
+			     const char *lang)
+{
+	struct buf b = BUF_INIT;
+
+	buf_int(&b, r->uid);
+	buf_putc(&b, ' ');
+	buf_int(&b, r->role);
+	buf_putc(&b, ' ');
+	memo_field(&b, r->username);
+	memo_field(&b, r->display_name);
+	memo_field(&b, lang);
+	memo_field(&b, r->csrf);
+	cache_put(http_cache(r), key, gen, now, "", 0, b.data, b.len);
+	buf_free(&b);
+}
+
+/* Next length-prefixed field at *p (end e); malloc'd, or NULL. */
+static char *memo_next(const char **p, const char *e)
+{
+	char *end;
+	long n = strtol(*p, &end, 10);
+	char *v;
+
+	if (end >= e || *end != ':' || n < 0 || n > e - end - 1)
+		return NULL;
+	v = xstrndup(end + 1, (size_t)n);
+	*p = end + 1 + n;
+	return v;
+}
+
+static bool session_memo_get(struct req *r, const char *key, int64_t now)
+{
+	struct cache_hit hit;
+	const char *p, *e;
+	char *end, *lang;
+	long long uid;
+	long role;
+
+	if (!cache_get_ttl(http_cache(r), key, now, SESSION_MEMO_TTL, &hit))
+		return false;
+	p = hit.body;
+	e = hit.body + hit.blen;
+	uid = strtoll(p, &end, 10);
+	role = strtol(end, &end, 10);
+	if (*end != ' ' || uid < 1 || role < ROLE_READER || role > ROLE_ADMIN)
+		return false;
+	p = end + 1;
+	r->username = memo_next(&p, e);
+	r->display_name = r->username ? memo_next(&p, e) : NULL;
+	lang = r->display_name ? memo_next(&p, e) : NULL;
+	r->csrf = lang ? memo_next(&p, e) : NULL;
+	if (!r->csrf) {
+		free(r->username);
+		free(r->display_name);
+		free(lang);
+		r->username = r->display_name = NULL;
+		return false;
+	}
+	r->uid = uid;
+	r->role = (int)role;
+	if (strcmp(lang, "es") == 0)
+		r->lang = "es";
+	else if (strcmp(lang, "en") == 0)
+		r->lang = "en";
+	free(lang);
+	return true;
+}
+
 void auth_resolve(struct req *r)
 {
 	const char *tok = bearer(r);
 	unsigned char hash[32];
 	sqlite3_stmt *st;
 	struct form cookies = {0};
+	struct buf key = BUF_INIT;
+	uint64_t gen = cache_generation();
+	int64_t now = 0;
 
 	if (tok) {
 		if (strlen(tok) != AUTH_TOKEN_LEN)
@@ -276,6 +364,11 @@ void auth_resolve(struct req *r)
 	tok = form_get(&cookies, SESSION_COOKIE);
 	if (!tok || strlen(tok) != AUTH_TOKEN_LEN)
 		goto out;
+	now = db_now();
+	buf_puts(&key, "s|");
+	buf_puts(&key, tok);
+	if (r->w && session_memo_get(r, key.data, now))
+		goto out;
 	auth_token_hash(tok, hash);
 	st = db_stmt(r->db,
 		"SELECT u.id, u.username, u.display_name, u.role, "
@@ -289,9 +382,12 @@ void auth_resolve(struct req *r)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		set_user(r, st);
 		r->csrf = xstrdup(db_col_text(st, 5));
+		if (r->w)
+			session_memo_put(r, key.data, gen, now, db_col_text(st, 4));
 	}
 	sqlite3_reset(st);
 out:
+	buf_free(&key);
 	form_free(&cookies);
 }
 

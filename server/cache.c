@@ -86,13 +86,19 @@ void cache_free(struct cache *c)
 
 int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *hit)
 {
+	return cache_get_ttl(c, key, now, CACHE_TTL, hit);
+}
+
+int cache_get_ttl(struct cache *c, const char *key, int64_t now, int ttl,
+		  struct cache_hit *hit)
+{
 	uint64_t h = hash_key(key), gen = cache_generation();
 
 	for (size_t k = 0; k < PROBE; k++) {
 		struct entry *e = &c->e[(h + k) & (c->n - 1)];
 		if (!e->key || e->hash != h || strcmp(e->key, key) != 0)
 			continue;
-		if (e->gen != gen || now - e->at >= CACHE_TTL || now < e->at) {
+		if (e->gen != gen || now - e->at >= ttl || now < e->at) {
 			clear(e);
 			return 0;
 		}

@@ -38,6 +38,9 @@ struct cache_hit {
 
 /* Look key up: 1 and *hit filled, or 0. now is db_now(). */
 int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *hit);
+/* The same with a shorter time to live than CACHE_TTL (seconds). */
+int cache_get_ttl(struct cache *c, const char *key, int64_t now, int ttl,
+		  struct cache_hit *hit);
 /* Store (replacing any entry of that key). gen is the generation read
  * BEFORE the content was computed, so a write racing with the render
  * makes the entry stale rather than wrong. */
