@@ -113,20 +113,17 @@ int challenges_dismiss(struct req *r)
 	db_bind_int(st, 2, r->uid);
 	db_bind_int(st, 3, db_now());
 	db_bind_text(st, 4, reason);
-	sqlite3_step(st);
-	changed = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
+	changed = db_step_changes(r->db, st);
+	if (changed < 0) {
+		db_rollback(r->db);
+		return http_error(r, 500, "error", "err.internal");
+	}
 	if (changed != 1) {
 		db_rollback(r->db);
 		return http_error(r, 409, "already_decided", "err.already_decided");
 	}
 	lifecycle_event(r, p.id, "dismiss", NULL, NULL, reason, p.current_rev);
-	{
-		struct buf d = BUF_INIT;
-		buf_printf(&d, "challenge=%lld lesson=%lld", id, lesson);
-		lifecycle_audit(r, "challenge.dismiss", p.slug, d.data);
-		buf_free(&d);
-	}
+	lifecycle_auditf(r, "challenge.dismiss", p.slug, "challenge=%lld lesson=%lld", id, lesson);
 	if (db_commit(r->db) < 0)
 		return http_error(r, 500, "error", "err.internal");
 	return lifecycle_done(r, 200, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id,

@@ -262,6 +262,14 @@ int db_exec(struct db *db, const char *sql)
  * taken at once, so a save never fails half-way on a busy lock), inner
  * ones are savepoints, so a store function that opens its own transaction
  * can run inside a caller's (import: one transaction per file). */
+int db_step_changes(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? sqlite3_changes(db->h) : -1;
+}
+
 int db_begin(struct db *db)
 {
 	int rc = db_exec(db, db->depth ? "SAVEPOINT oficio" : "BEGIN IMMEDIATE");

@@ -45,6 +45,10 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 
+/* Step a bound write statement once and reset it: the number of rows it
+ * changed, or -1 on an error. For "change exactly one row, else 409". */
+int db_step_changes(struct db *db, sqlite3_stmt *st);
+
 /* Run a statement without results (sql is a literal); returns 0 or -1. */
 int db_exec(struct db *db, const char *sql);
 

@@ -68,12 +68,7 @@ int flags_create(struct req *r)
 		return http_error(r, 500, "error", "err.internal");
 	}
 	lifecycle_event(r, p.id, "flag", NULL, NULL, comment, p.current_rev);
-	{
-		struct buf d = BUF_INIT;
-		buf_printf(&d, "flag=%lld reason=%s", id, reason);
-		lifecycle_audit(r, "flag.create", p.slug, d.data);
-		buf_free(&d);
-	}
+	lifecycle_auditf(r, "flag.create", p.slug, "flag=%lld reason=%s", id, reason);
 	if (db_commit(r->db) < 0)
 		return http_error(r, 500, "error", "err.internal");
 	if (r->api)
@@ -174,20 +169,17 @@ int flags_resolve(struct req *r)
 	db_bind_int(st, 2, r->uid);
 	db_bind_int(st, 3, db_now());
 	db_bind_text(st, 4, comment);
-	sqlite3_step(st);
-	changed = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
+	changed = db_step_changes(r->db, st);
+	if (changed < 0) {
+		db_rollback(r->db);
+		return http_error(r, 500, "error", "err.internal");
+	}
 	if (changed != 1) {
 		db_rollback(r->db);
 		return http_error(r, 409, "already_resolved", "err.already_resolved");
 	}
 	lifecycle_event(r, p.id, "resolve", NULL, NULL, comment, p.current_rev);
-	{
-		struct buf d = BUF_INIT;
-		buf_printf(&d, "flag=%lld", id);
-		lifecycle_audit(r, "flag.resolve", p.slug, d.data);
-		buf_free(&d);
-	}
+	lifecycle_auditf(r, "flag.resolve", p.slug, "flag=%lld", id);
 	if (db_commit(r->db) < 0)
 		return http_error(r, 500, "error", "err.internal");
 	return lifecycle_done(r, 200, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id,

@@ -296,15 +296,12 @@ int handover_departure(struct req *r)
 static int run(struct db *db, const char *sql, long long a, long long b)
 {
 	sqlite3_stmt *st = db_stmt(db, sql);
-	int rc;
 
 	if (!st)
 		return -1;
 	db_bind_int(st, 1, a);
 	db_bind_int(st, 2, b);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? sqlite3_changes(db_handle(db)) : -1;
+	return db_step_changes(db, st);
 }
 
 int handover_reassign(struct req *r)

@@ -20,6 +20,7 @@
 #include "text.h"
 #include "view.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,19 @@ void lifecycle_audit(struct req *r, const char *action, const char *target,
 	db_bind_text(st, 6, r->addr);
 	sqlite3_step(st);
 	sqlite3_reset(st);
+}
+
+void lifecycle_auditf(struct req *r, const char *action, const char *target,
+		      const char *fmt, ...)
+{
+	struct buf d = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vprintf(&d, fmt, ap);
+	va_end(ap);
+	lifecycle_audit(r, action, target, d.data);
+	buf_free(&d);
 }
 
 void lifecycle_event(struct req *r, long long page_id, const char *action,
@@ -293,15 +307,11 @@ void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson
 			db_bind_int(st, 3, r->uid);
 			db_bind_int(st, 4, db_now());
 			db_bind_int(st, 5, rev);
-			sqlite3_step(st);
-			changed = sqlite3_changes(db_handle(r->db));
-			sqlite3_reset(st);
+			changed = db_step_changes(r->db, st);
 			if (changed > 0) {
-				struct buf d = BUF_INIT;
-				buf_printf(&d, "lesson=%lld rev=%d", lesson_id, rev);
 				lifecycle_event(r, id, "challenge_updated", NULL, NULL, comment, rev);
-				lifecycle_audit(r, "challenge.updated", slug, d.data);
-				buf_free(&d);
+				lifecycle_auditf(r, "challenge.updated", slug, "lesson=%lld rev=%d",
+						 lesson_id, rev);
 			}
 		}
 	}
@@ -500,9 +510,7 @@ void lifecycle_challenge_sync(struct req *r, long long lesson_id)
 		return;
 	db_bind_int(st, 1, lesson_id);
 	db_bind_int(st, 2, db_now());
-	sqlite3_step(st);
-	changed = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
+	changed = db_step_changes(r->db, st);
 	if (changed > 0) {
 		/* Recorded on the procedure: it is what the challenge is about. */
 		st = db_stmt(r->db, "SELECT procedure_id FROM lessons WHERE page_id = ?1");
@@ -513,11 +521,8 @@ void lifecycle_challenge_sync(struct req *r, long long lesson_id)
 				proc = sqlite3_column_int64(st, 0);
 			sqlite3_reset(st);
 			if (proc) {
-				struct buf d = BUF_INIT;
-				buf_printf(&d, "lesson=%lld", lesson_id);
 				lifecycle_event(r, proc, "challenge", NULL, NULL, NULL, 0);
-				lifecycle_audit(r, "challenge.open", "", d.data);
-				buf_free(&d);
+				lifecycle_auditf(r, "challenge.open", "", "lesson=%lld", lesson_id);
 			}
 		}
 	}
@@ -537,15 +542,10 @@ void lifecycle_resolve_flags(struct req *r, long long page_id, const char *slug,
 	db_bind_int(st, 2, r->uid);
 	db_bind_int(st, 3, db_now());
 	db_bind_text(st, 4, resolution);
-	sqlite3_step(st);
-	n = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
+	n = db_step_changes(r->db, st);
 	if (n > 0) {
-		struct buf d = BUF_INIT;
-		buf_printf(&d, "flags=%d rev=%d", n, rev);
 		lifecycle_event(r, page_id, "resolve", NULL, NULL, resolution, rev);
-		lifecycle_audit(r, "flag.resolve", slug, d.data);
-		buf_free(&d);
+		lifecycle_auditf(r, "flag.resolve", slug, "flags=%d rev=%d", n, rev);
 	}
 }
 

@@ -82,6 +82,10 @@ void lifecycle_view(struct req *r, json_t *page);
 void lifecycle_audit(struct req *r, const char *action, const char *target,
 		     const char *detail);
 
+/* The same with the detail formatted printf-style. */
+void lifecycle_auditf(struct req *r, const char *action, const char *target,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Record a page event (shown in the page's history). */
 void lifecycle_event(struct req *r, long long page_id, const char *action,
 		     const char *from_status, const char *to_status,

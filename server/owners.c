@@ -49,9 +49,11 @@ int owners_verify(struct req *r)
 	db_bind_int(st, 1, p.id);
 	db_bind_int(st, 2, now);
 	db_bind_int(st, 3, r->uid);
-	sqlite3_step(st);
-	changed = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
+	changed = db_step_changes(r->db, st);
+	if (changed < 0) {
+		db_rollback(r->db);
+		return http_error(r, 500, "error", "err.internal");
+	}
 	if (changed != 1) {
 		db_rollback(r->db);
 		return http_error(r, 409, "wrong_status", "err.wrong_status");

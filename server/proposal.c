@@ -199,12 +199,9 @@ static int decide(struct req *r, const struct lc_page *p, struct proposal *x, co
 	db_bind_text(st, 5, comment ? comment : "");
 	if (rev)
 		db_bind_int(st, 6, rev);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	changed = db_step_changes(r->db, st);
+	if (changed < 0)
 		goto fail;
-	}
-	changed = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
 	if (changed != 1) {
 		db_rollback(r->db);
 		return 409;

@@ -197,12 +197,9 @@ static int transition(struct req *r, struct lc_page *p, const char *action, cons
 	 * that counts as verifying it. */
 	db_bind_int(st, 5, is(action, "approve") && !is(p->kind, "lesson"));
 	db_bind_int(st, 6, r->uid);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	changed = db_step_changes(r->db, st);
+	if (changed < 0)
 		goto fail;
-	}
-	changed = sqlite3_changes(db_handle(r->db));
-	sqlite3_reset(st);
 	if (changed != 1) {
 		db_rollback(r->db);
 		return 409;
