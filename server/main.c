@@ -38,6 +38,7 @@ static void usage(FILE *f)
 	      "              [--public-read] [--secure-cookies] [--trust-proxy]\n"
 	      "              [--language es|en] [--log-format plain|json] [--quiet]\n"
 	      "              [--max-upload BYTES] [--metrics-listen HOST:PORT] [--share DIR]\n"
+	      "              [--no-search-cache]\n"
 	      "       oficio user add NAME --role ROLE [--name \"Full Name\"] [--password-stdin]\n"
 	      "       oficio user passwd NAME [--password-stdin]\n"
 	      "       oficio user role NAME ROLE\n"
@@ -194,6 +195,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->role = v;
 		} else if (strcmp(a, "--public-read") == 0) {
 			o->cfg.public_read = true;
+		} else if (strcmp(a, "--no-search-cache") == 0) {
+			search_cache = false;
 		} else if (strcmp(a, "--secure-cookies") == 0) {
 			o->cfg.secure_cookies = true;
 		} else if (strcmp(a, "--trust-proxy") == 0) {
@@ -451,6 +454,11 @@ int main(int argc, char **argv)
 	}
 	db = open_db(&o, share);
 	if (!db)
+		goto out;
+	/* Commands that index pages record what the index is built with, as
+	 * serve does, or the next start would rebuild an index made right. */
+	if ((strcmp(cmd, "import") == 0 || strcmp(cmd, "demo") == 0) &&
+	    cli_language_check(db, o.cfg.language) < 0)
 		goto out;
 	if (strcmp(cmd, "user") == 0) {
 		rc = cmd_user(&o, db);

@@ -19,6 +19,7 @@
 #include "role.h"
 #include "svg.h"
 #include "view.h"
+#include "searchlog.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +375,9 @@ int reports_gaps(struct req *r)
 
 	if (fmt == REPORT_BAD)
 		return http_error(r, 400, "bad_request", "err.bad_request");
+	/* The searches of the last second too (a failure leaves them queued
+	 * for the timer and the report a second behind). */
+	searchlog_flush(db_handle(r->db));
 	if (fmt == REPORT_CSV) {
 		struct buf csv = BUF_INIT;
 		const char *name = "busquedas-sin-resultado";

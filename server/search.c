@@ -40,8 +40,7 @@
  * snippets would split out cleanly (search_query.c, search_snippet.c).
  * A stemmer is not thread-safe: each tokenizer instance, each
  * connection's SQL function and each thread's snippet maker owns one.
- * search_run writes search_log, so it takes the write lock briefly unless
- * no_log is set.
+ * search_run queues its search_log row (searchlog.h) unless no_log is set.
  */
 #include "search.h"
 
@@ -49,6 +48,7 @@
 #include "db.h"
 #include "role.h"
 #include "text.h"
+#include "searchlog.h"
 
 #include <libstemmer.h>
 #include <pthread.h>
@@ -1067,9 +1067,6 @@ static const char sql_result[] = "SELECT p.slug, p.title, p.kind, p.category, p.
                                  " t.body FROM pages p LEFT JOIN page_text t ON t.id = p.id"
                                  " WHERE p.id = ?1";
 
-static const char sql_log[] =
-    "INSERT INTO search_log (at, query, hits, user_id) VALUES (?1, ?2, ?3, ?4)";
-
 static const char sql_vocab_has[] = "SELECT 1 FROM words_vocab WHERE term = ?1";
 
 static const char sql_vocab_near[] =
@@ -1660,51 +1657,13 @@ static int title_words(const struct parsed *pq)
 	return n;
 }
 
-static int step_once(sqlite3 *db, const char *sql)
+static void log_search(const struct search_params *p, const char *norm, long long hits)
 {
-	sqlite3_stmt *st = stmt_get(db, sql);
-	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
-
-	stmt_done(st);
-	return rc;
-}
-
-static const char sql_sync_get[] = "PRAGMA synchronous";
-static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
-static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
-static const char sql_sync_extra[] = "PRAGMA synchronous=EXTRA";
-
-static void log_search(sqlite3 *db, const struct search_params *p, const char *norm, long long hits)
-{
-	sqlite3_stmt *st = NULL;
-	int sync = -1;
-
 	if (p->no_log || !*norm)
 		return;
-	/* The row is written without waiting for the disk (synchronous=NORMAL
-	 * in WAL mode: still atomic and consistent; the next save or
-	 * checkpoint makes it durable): an fsync per search was 2 ms of every
-	 * search, and held the write lock meanwhile. A crash may lose the last
-	 * searches' rows, never a page. */
-	if ((st = stmt_get(db, sql_sync_get)) && sqlite3_step(st) == SQLITE_ROW)
-		sync = sqlite3_column_int(st, 0);
-	stmt_done(st);
-	if (sync > 1)
-		step_once(db, sql_sync_normal);
-	/* A search that cannot be logged (busy writer, read-only file) still
-	 * answers: the log is a report's input, not the user's business. */
-	if ((st = stmt_get(db, sql_log))) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)db_now()); /* the test clock applies */
-		sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, hits);
-		if (p->log_user && p->user_id > 0)
-			sqlite3_bind_int64(st, 4, p->user_id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			fprintf(stderr, "oficio: search log: %s\n", sqlite3_errmsg(db));
-		stmt_done(st);
-	}
-	if (sync > 1)
-		step_once(db, sync == 3 ? sql_sync_extra : sql_sync_full);
+	/* Queued, written within a second by the server's timer (searchlog.h):
+	 * a search never takes the write lock. */
+	searchlog_add(db_now(), norm, hits, p->log_user ? p->user_id : 0);
 }
 
 /* Pages with every word: fewer, and pages with all but one are looked at
@@ -1741,6 +1700,8 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		offset = MAX_OFFSET;
 	parse(p->q ? p->q : "", p->q ? strlen(p->q) : 0, &pq);
 	render_norm(&pq, NULL, &norm);
+	if (p->norm)
+		buf_append(p->norm, norm.data, norm.len);
 	if (has_positive(&pq)) {
 		/* Every word. */
 		ranked_build(&q, &pq, EXPR_ALL);
@@ -1771,7 +1732,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		if (full < 3)
 			sugg = suggestion(db, p, &pq, full);
 	}
-	log_search(db, p, norm.data, total);
+	log_search(p, norm.data, total);
 	res = json_object();
 	json_object_set_new(res, "total", json_integer(total));
 	json_object_set_new(res, "results", results);

@@ -79,6 +79,7 @@ struct search_params {
 	long long user_id; /* the searcher, 0 for anonymous */
 	bool log_user;     /* record user_id in search_log (admin setting) */
 	bool no_log;       /* do not log at all (suggest, internal use) */
+	struct buf *norm;  /* if set, gets the normalised query (as logged) */
 };
 
 /* Run a search. Returns a new object:
@@ -106,12 +107,12 @@ struct search_params {
  * archived only when status="archived" is asked for by a manager or up.
  * limit is clamped to 1..100, offset to 0..10,000; total counts every
  * match, on every page of results.
- * Logs in search_log, unless no_log or nothing was typed: the time
+ * Queues a search_log row (searchlog_add; written within a second, or by
+ * searchlog_flush), unless no_log or nothing was typed: the time
  * (db_now()), the normalised query, user_id only when log_user, and hits =
  * total as answered, i.e. how many results the user was offered, near and
  * any-word matches included (0: the user found nothing, what the gaps
- * report looks for). A failed log write is reported on stderr, not to the
- * caller. NULL on an SQLite error (never for any user text); the caller
+ * report looks for). NULL on an SQLite error (never for any user text); the caller
  * owns the object. */
 json_t *search_run(sqlite3 *db, const struct search_params *p);
 

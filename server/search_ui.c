@@ -5,6 +5,7 @@
  * search-as-you-type on top through /api/v1/suggest.
  */
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "pages.h"
 #include "http.h"
@@ -13,6 +14,7 @@
 #include "routes.h"
 #include "search.h"
 #include "view.h"
+#include "searchlog.h"
 
 
 #include <stdlib.h>
@@ -20,19 +22,41 @@
 
 #define QUERY_MAX 2000
 
+/* Off with --no-search-cache (benchmarks of the search itself). */
+bool search_cache = true;
+
 static const char *opt(struct req *r, const char *name, size_t max, bool *bad)
 {
 	const char *v = http_param(r, name, max, bad);
 	return v && *v ? v : NULL;
 }
 
-/* Run the search the request asks for; NULL after answering 400. */
+/* The cache key of a search: everything its answer depends on (the text,
+ * filters and page of results, and who may see what: the role, and for
+ * those below editor the user, whose own drafts they see). */
+static void search_key(struct buf *k, const struct search_params *p)
+{
+	buf_printf(k, "search\x1f%d\x1f%lld\x1f%d\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->role,
+		   p->role >= ROLE_EDITOR ? 0LL : p->user_id, p->limit, p->offset,
+		   p->kind ? p->kind : "", p->category ? p->category : "", p->tag ? p->tag : "",
+		   p->status ? p->status : "", p->q);
+}
+
+/* Run the search the request asks for; NULL after answering 400.
+ * The same search made again before any write is answered from the
+ * thread's cache (cache.h: any write, a save or a status change, makes
+ * every entry stale), and still counts in search_log and the metrics. */
 static json_t *run(struct req *r, int *status, int limit_default)
 {
 	bool bad = false;
 	struct search_params p;
-	json_t *res;
+	struct buf key = BUF_INIT, norm = BUF_INIT;
+	struct cache_hit hit;
+	json_t *res = NULL;
 	char *log_users;
+	uint64_t gen = cache_generation();
+	int64_t now = db_now();
+	long long total;
 
 	memset(&p, 0, sizeof(p));
 	p.q = http_param(r, "q", QUERY_MAX, &bad);
@@ -53,13 +77,35 @@ static json_t *run(struct req *r, int *status, int limit_default)
 	free(log_users);
 	if (!p.q)
 		p.q = "";
-	res = search_run(db_handle(r->db), &p);
-	if (!res) {
-		*status = http_error(r, 500, "error", "err.internal");
-		return NULL;
+	search_key(&key, &p);
+	if (search_cache && cache_get(http_cache(r), key.data, now, &hit))
+		res = json_loadb(hit.body, hit.blen, 0, NULL);
+	if (res) {
+		/* Logged as search_run would have. */
+		if (hit.tlen)
+			searchlog_add(now, hit.title, json_integer_value(json_object_get(res, "total")),
+				     p.log_user ? p.user_id : 0);
+	} else {
+		p.norm = &norm;
+		res = search_run(db_handle(r->db), &p);
+		if (!res) {
+			*status = http_error(r, 500, "error", "err.internal");
+			goto out;
+		}
+		if (search_cache) {
+			char *js = json_dumps(res, JSON_COMPACT);
+			if (js)
+				cache_put(http_cache(r), key.data, gen, now, norm.data ? norm.data : "",
+					  norm.len, js, strlen(js));
+			free(js);
+		}
 	}
+	total = json_integer_value(json_object_get(res, "total"));
 	if (*p.q)
-		metrics_search(json_integer_value(json_object_get(res, "total")) == 0);
+		metrics_search(total == 0);
+out:
+	buf_free(&key);
+	buf_free(&norm);
 	return res;
 }
 

@@ -7,6 +7,8 @@
  *    <datalist>, e.g. the procedure a case lesson concerns.
  *  - form[data-confirm]: asks before submitting (restore, deactivate).
  *  - form[data-dirty]: warns before leaving with unsaved text.
+ *  - textarea[data-upload]: files dropped or pasted on the editor's text
+ *    are uploaded through the API and referenced at the cursor.
  *
  * No framework, no inline handlers (CSP forbids inline script), no
  * third-party requests. Loaded with `defer`, so the DOM is ready.
@@ -174,12 +176,187 @@
 		});
 	});
 
+	/* Files dropped or pasted on the editor's text: each is sent to
+	 * data-upload (POST /api/v1/pages/{slug}/attachments, raw body, the
+	 * session cookie and the form's CSRF token in X-CSRF-Token), then
+	 * "![name](/files/HASH)" (images) or "[name](/files/HASH)" goes in at
+	 * the cursor. The outcome is said in a status (aria-live) line. A new
+	 * page (data-upload-later) has nothing to attach to yet: it says so.
+	 * The file field below the form does the same without JS. */
+	function dropUpload(ta) {
+		var url = ta.getAttribute('data-upload');
+		var later = ta.getAttribute('data-upload-later');
+		var form = ta.form;
+		var csrf = form && form.elements.csrf ? form.elements.csrf.value : '';
+		var hint = document.getElementById(ta.getAttribute('aria-describedby'));
+		var status = document.createElement('span');
+		var bar = document.createElement('progress');
+		var queue = [], busy = false, ownLine = false, placed = false;
+
+		if (!url && !later) return;
+		status.className = 'upload-status';
+		status.setAttribute('role', 'status');
+		bar.hidden = true;
+		bar.setAttribute('aria-hidden', 'true'); /* the status says it */
+		ta.parentNode.appendChild(bar);
+		ta.parentNode.appendChild(status);
+		if (url && hint) hint.textContent += ' ' + ta.getAttribute('data-upload-hint');
+
+		function msg(key, name) {
+			return (ta.getAttribute('data-upload-' + key) || '').replace('{name}', name || '');
+		}
+
+		/* One line of the status per file (or notice); returns it. */
+		function line(text, failed) {
+			var s = document.createElement('span');
+			s.textContent = text;
+			if (failed) s.className = 'failed';
+			status.appendChild(s);
+			return s;
+		}
+
+		/* At the cursor; the second file of a drop on a line of its own,
+		 * and one at the start of a line does not run into its text. */
+		function insert(text) {
+			var a = ta.selectionStart, b = ta.selectionEnd, v = ta.value;
+			if (ownLine && a > 0 && v.charAt(a - 1) !== '\n') text = '\n' + text;
+			if ((text.charAt(0) === '\n' || a === 0 || v.charAt(a - 1) === '\n') &&
+			    b < v.length && v.charAt(b) !== '\n') text += '\n';
+			ownLine = true;
+			if (ta.setRangeText) {
+				ta.setRangeText(text, a, b, 'end');
+			} else {
+				ta.value = ta.value.slice(0, a) + text + ta.value.slice(b);
+				ta.selectionStart = ta.selectionEnd = a + text.length;
+			}
+			/* As if typed: the unsaved-text warning now applies. */
+			ta.dispatchEvent(new Event('input', { bubbles: true }));
+		}
+
+		/* The new file in the list of attachments below the form. */
+		function listed(j) {
+			var ul = document.querySelector('#attachments ul');
+			var li, a, meta;
+			if (!ul || ul.querySelector('a[href="' + j.url + '"]')) return;
+			each('#attachments li.none', function (n) { n.parentNode.removeChild(n); });
+			li = document.createElement('li');
+			if (j.is_image) {
+				var img = document.createElement('img');
+				img.className = 'thumb';
+				img.src = j.url;
+				img.alt = '';
+				li.appendChild(img);
+				li.appendChild(document.createTextNode(' '));
+			}
+			a = document.createElement('a');
+			a.href = j.url;
+			if (!j.is_image) a.setAttribute('download', '');
+			a.textContent = j.filename;
+			meta = document.createElement('span');
+			meta.className = 'meta';
+			meta.textContent = j.size_text;
+			li.appendChild(a);
+			li.appendChild(document.createTextNode(' '));
+			li.appendChild(meta);
+			ul.appendChild(li);
+		}
+
+		function next() {
+			var file = queue.shift(), x, l;
+			busy = !!file;
+			bar.hidden = !busy;
+			if (!file) return;
+			l = line(msg('busy', file.name));
+			x = new XMLHttpRequest();
+			x.open('POST', url + (file.name ? '?filename=' + encodeURIComponent(file.name) : ''));
+			x.setRequestHeader('X-CSRF-Token', csrf);
+			x.setRequestHeader('Accept', 'application/json');
+			bar.removeAttribute('value');
+			x.upload.onprogress = function (e) {
+				if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; }
+			};
+			x.onload = function () {
+				var j = null;
+				try { j = JSON.parse(x.responseText); } catch (e) { j = null; }
+				if (x.status >= 200 && x.status < 300 && j && j.markdown) {
+					insert(j.markdown);
+					listed(j);
+					l.textContent = msg('done', j.filename);
+				} else {
+					l.textContent = msg('failed', file.name) + (j && j.message ? ' ' + j.message : '');
+					l.className = 'failed';
+				}
+				next();
+			};
+			x.onerror = function () {
+				l.textContent = msg('failed', file.name);
+				l.className = 'failed';
+				next();
+			};
+			x.send(file);
+		}
+
+		function take(files) {
+			if (!files || !files.length) return;
+			if (!busy) { status.textContent = ''; ownLine = false; }
+			if (!url) { line(later); return; }
+			Array.prototype.forEach.call(files, function (f) { queue.push(f); });
+			/* Never clicked into: the end of the text, on a line of its own. */
+			if (!placed) {
+				ta.setSelectionRange(ta.value.length, ta.value.length);
+				ownLine = true;
+			}
+			ta.focus();
+			if (!busy) next();
+		}
+
+		function hasFiles(e) {
+			var t = e.dataTransfer && e.dataTransfer.types;
+			return !!t && Array.prototype.indexOf.call(t, 'Files') >= 0;
+		}
+
+		ta.addEventListener('focus', function () { placed = true; });
+		['dragenter', 'dragover'].forEach(function (type) {
+			ta.addEventListener(type, function (e) {
+				if (!hasFiles(e)) return;
+				e.preventDefault();
+				e.dataTransfer.dropEffect = 'copy';
+				ta.classList.add('drop-target');
+			});
+		});
+		ta.addEventListener('dragleave', function () { ta.classList.remove('drop-target'); });
+		ta.addEventListener('drop', function (e) {
+			ta.classList.remove('drop-target');
+			if (!hasFiles(e)) return;
+			e.preventDefault();
+			take(e.dataTransfer.files);
+		});
+		/* A pasted screenshot; text copied from an office program may
+		 * carry a picture of itself too: then the text wins. */
+		ta.addEventListener('paste', function (e) {
+			var cd = e.clipboardData;
+			if (!cd || !cd.files || !cd.files.length ||
+			    Array.prototype.indexOf.call(cd.types, 'text/plain') >= 0) return;
+			e.preventDefault();
+			take(cd.files);
+		});
+		/* Saving before the reference is in would lose it. */
+		if (form) form.addEventListener('submit', function (e) {
+			if (!busy) return;
+			e.preventDefault();
+			if (status.lastChild && status.lastChild.textContent !== msg('wait'))
+				line(msg('wait'), true);
+		});
+	}
+
+	if (window.XMLHttpRequest) each('textarea[data-upload], textarea[data-upload-later]', dropUpload);
+
 	/* Nothing lost: ask before leaving an editor with changes (on the
 	 * conflict page the text is unsaved from the start). */
 	each('form[data-dirty]', function (f) {
 		var dirty = f.getAttribute('data-dirty') === 'unsaved';
 		f.addEventListener('input', function () { dirty = true; });
-		f.addEventListener('submit', function () { dirty = false; });
+		f.addEventListener('submit', function (e) { if (!e.defaultPrevented) dirty = false; });
 		window.addEventListener('beforeunload', function (e) {
 			if (!dirty) return;
 			e.preventDefault();

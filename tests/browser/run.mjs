@@ -13,6 +13,7 @@ import { firstAdmin } from './journeys/setup.mjs';
 import { headerSearch } from './journeys/search.mjs';
 import { lifecycle } from './journeys/lifecycle.mjs';
 import { onboarding } from './journeys/onboarding.mjs';
+import { attachments } from './journeys/attachments.mjs';
 
 // The server most journeys share, with its users made by the CLI.
 const shared = {
@@ -30,6 +31,8 @@ test('lifecycle: a lesson challenges its procedure, a manager approves it and up
 	(t) => lifecycle(t));
 test('onboarding: a new hire reads her path to 100 %, a manager hands a leaver\'s pages over',
 	(t) => onboarding(t));
+test('attachments: drop an image on the editor, a refused file, the image in the page (es)',
+	(t) => attachments(t, shared));
 
 async function before() {
 	shared.srv = new Server();

@@ -180,7 +180,9 @@ def test_tokens_still_save(srv):
     md = cur["markdown"] + "\n4. Firmar el parte\n"
     r = status(c.api("PUT", "/api/v1/pages/cierre-de-caja",
                      {"markdown": md, "base_rev": cur["rev"]}), 200).json()
-    check(r["rev"] == cur["rev"] + 1 and r["markdown"] == md, "save after upgrade: %r", r)
+    check(r["rev"] == cur["rev"] + 1, "save after upgrade: %r", r)
+    now = status(c.get("/api/v1/pages/cierre-de-caja"), 200).json()
+    check(now["rev"] == r["rev"] and now["markdown"] == md, "saved text after upgrade: %r", now)
     old = status(c.get("/api/v1/pages/cierre-de-caja/revisions/1"), 200).json()
     check(old["markdown"] == M["pages"]["cierre-de-caja"]["revisions"][0]["markdown"],
           "revision 1 after a new save")

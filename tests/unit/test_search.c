@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "role.h"
 #include "search.h"
+#include "searchlog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -789,9 +790,14 @@ static void test_log(void **state)
 	    .q = "Devolución  TARDÍA", .limit = 5, .role = ROLE_READER, .user_id = U_READER};
 	json_t *r;
 
+	/* What earlier tests queued goes first. */
+	assert_int_equal(searchlog_flush(db), 0);
 	exec_ok(db, "DELETE FROM search_log");
 	r = search_run(db, &p);
 	json_decref(r);
+	/* Queued, not written yet. */
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log"), 0);
+	assert_int_equal(searchlog_flush(db), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log WHERE"
 	                                " query = 'devolucion tardia' AND hits = 1"
 	                                " AND user_id IS NULL"),
@@ -801,6 +807,7 @@ static void test_log(void **state)
 	p.log_user = true;
 	r = search_run(db, &p);
 	json_decref(r);
+	assert_int_equal(searchlog_flush(db), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log WHERE"
 	                                " query = 'zzzz nada' AND hits = 0 AND user_id = 1"),
 	                 1);
@@ -808,6 +815,7 @@ static void test_log(void **state)
 	p.no_log = true;
 	r = search_run(db, &p);
 	json_decref(r);
+	assert_int_equal(searchlog_flush(db), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log"), 2);
 }
 

@@ -1,0 +1,140 @@
+/*
+ * searchlog.c - the search log's queue (see searchlog.h).
+ *
+ * One array under a mutex: a search appends one entry; whoever flushes
+ * (a loop's timer, the gaps report, shutdown) takes the whole array and
+ * writes it in one transaction, so any thread can write every thread's
+ * searches. Invariant: queued <= QUEUE_MAX; entries keep their order.
+ */
+#include "searchlog.h"
+
+#include "buf.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUEUE_MAX 65536 /* searches waiting to be written */
+
+struct logged {
+	int64_t at;
+	long long hits, user_id;
+	char *query;
+};
+
+static struct logged *queue;
+static size_t queued, queue_cap;
+static long long queue_dropped; /* searches that found the queue full */
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void searchlog_add(int64_t at, const char *query, long long hits, long long user_id)
+{
+	char *q = xstrdup(query);
+
+	pthread_mutex_lock(&queue_lock);
+	if (queued == QUEUE_MAX) {
+		queue_dropped++;
+		pthread_mutex_unlock(&queue_lock);
+		free(q);
+		return;
+	}
+	if (queued == queue_cap) {
+		queue_cap = queue_cap ? queue_cap * 2 : 256;
+		queue = xrealloc(queue, queue_cap * sizeof(*queue));
+	}
+	queue[queued++] = (struct logged){at, hits, user_id > 0 ? user_id : 0, q};
+	pthread_mutex_unlock(&queue_lock);
+}
+
+static int write_searches(sqlite3 *db, const struct logged *e, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "INSERT INTO search_log (at, query, hits, user_id)"
+				   " VALUES (?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, e[i].at);
+		sqlite3_bind_text(st, 2, e[i].query, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, e[i].hits);
+		if (e[i].user_id > 0)
+			sqlite3_bind_int64(st, 4, e[i].user_id);
+		else
+			sqlite3_bind_null(st, 4);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(st);
+	}
+	rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+out:
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		fprintf(stderr, "oficio: search log: %s\n", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+int searchlog_flush(sqlite3 *db)
+{
+	struct logged *batch;
+	size_t n;
+	int rc;
+
+	pthread_mutex_lock(&queue_lock);
+	batch = queue;
+	n = queued;
+	queue = NULL;
+	queued = queue_cap = 0;
+	pthread_mutex_unlock(&queue_lock);
+	if (n == 0) {
+		free(batch);
+		return 0;
+	}
+	rc = write_searches(db, batch, n);
+	if (rc < 0) {
+		/* Kept for the next flush, ahead of what came meanwhile. */
+		pthread_mutex_lock(&queue_lock);
+		size_t keep = queued + n > QUEUE_MAX ? QUEUE_MAX - n : queued;
+		for (size_t i = keep; i < queued; i++)
+			free(queue[i].query);
+		queue_dropped += (long long)(queued - keep);
+		batch = xrealloc(batch, (n + keep) * sizeof(*batch));
+		if (keep)
+			memcpy(batch + n, queue, keep * sizeof(*batch));
+		free(queue);
+		queue = batch;
+		queued = queue_cap = n + keep;
+		pthread_mutex_unlock(&queue_lock);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(batch[i].query);
+	free(batch);
+	return 0;
+}
+
+long long searchlog_dropped(void)
+{
+	long long n;
+
+	pthread_mutex_lock(&queue_lock);
+	n = queue_dropped;
+	pthread_mutex_unlock(&queue_lock);
+	return n;
+}
+
+void searchlog_free(void)
+{
+	pthread_mutex_lock(&queue_lock);
+	for (size_t i = 0; i < queued; i++)
+		free(queue[i].query);
+	free(queue);
+	queue = NULL;
+	queued = queue_cap = 0;
+	pthread_mutex_unlock(&queue_lock);
+}
