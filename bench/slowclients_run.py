@@ -2,14 +2,18 @@
 that each send one header byte per second, while a probe keeps viewing a
 page on fresh connections.
 
-    python3 bench/slowclients_run.py HOST PORT COOKIE [CONNS] [TRICKLE] [SILENT] [PAGE]
+    python3 bench/slowclients_run.py HOST PORT COOKIE [CONNS] [TRICKLE] [SILENT] [PAGE] [DEADLINE]
 
 Phases:
   baseline  5 s of probe views alone (for comparison);
-  trickle   TRICKLE seconds (60): every slow connection sends one more byte
-            of an endless request header each second; probe views go on;
-  silent    the slow connections stop sending; how long until the server
-            closes them (its connection timeout is 20 s of inactivity)? At most
+  trickle   up to TRICKLE seconds (60): every slow connection sends one more
+            byte of an endless request header each second; probe views go
+            on. The server closes each one DEADLINE seconds (its
+            --header-timeout, 10) after its first byte; the phase ends early
+            once all are closed, and probe views are counted apart while
+            slow connections are open and once they are all closed;
+  silent    those still open stop sending; how long until the server closes
+            them (its connection timeout is 20 s of inactivity)? At most
             SILENT seconds (40) are waited.
 The probe opens a new connection for every view (like a new browser tab),
 about 20 a second, and must keep being answered 200.
@@ -27,6 +31,7 @@ CONNS = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
 TRICKLE = float(sys.argv[5]) if len(sys.argv) > 5 else 60
 SILENT = float(sys.argv[6]) if len(sys.argv) > 6 else 40
 PAGE = sys.argv[7] if len(sys.argv) > 7 else "/p/bash-1"
+DEADLINE = float(sys.argv[8]) if len(sys.argv) > 8 else 10
 
 # What each slow connection sends, one byte a second: a request line,
 # then header lines that never end (a classic slowloris).
@@ -70,6 +75,8 @@ class Probe(threading.Thread):
     def report(self, phase, label):
         lat = sorted(self.lat.get(phase, []))
         fails = self.fail.get(phase, 0)
+        if not lat and not fails:
+            return  # the phase did not happen
         if not lat:
             print("  %-30s no view answered (%d failed)" % (label, fails))
             return
@@ -84,7 +91,7 @@ def main():
     time.sleep(5)
 
     sel = selectors.DefaultSelector()
-    conns = {}  # socket -> [opened_at, bytes_sent, closed_at or None, how]
+    conns = {}  # socket -> [opened_at, bytes_sent, closed_at or None, how, first_byte_at]
     refused = 0
     t0 = time.time()
     for _ in range(CONNS):
@@ -98,7 +105,7 @@ def main():
             refused += 1
             s.close()
             continue
-        conns[s] = [time.time(), 0, None, None]
+        conns[s] = [time.time(), 0, None, None, None]
         sel.register(s, selectors.EVENT_READ)
     probe.phase = "trickle"
 
@@ -126,11 +133,15 @@ def main():
 
     tick = time.time()
     while time.time() - t0 < TRICKLE:
+        if all(st[2] is not None for st in conns.values()):
+            break
         for s, st in list(conns.items()):
             if st[2] is not None:
                 continue
             try:
                 if s.send(slow_byte(st[1])) == 1:
+                    if st[1] == 0:
+                        st[4] = time.time()
                     st[1] += 1
             except (BlockingIOError, InterruptedError):
                 pass
@@ -138,7 +149,11 @@ def main():
                 closed(s, "reset (%s)" % e.__class__.__name__)
         tick += 1
         poll(tick)
+        if probe.phase == "trickle" and all(st[2] is not None for st in conns.values()):
+            probe.phase = "cut"
     trickle_end = time.time()
+    if probe.phase == "cut":
+        time.sleep(5)  # views once the server has closed them all
     open_after = [st for st in conns.values() if st[2] is None]
     closed_during = [st for st in conns.values() if st[2] is not None]
     probe.phase = "silent"
@@ -151,19 +166,21 @@ def main():
     print("slow clients: %d connections sending one header byte a second (%d could not connect); "
           "probe views %s" % (len(conns), refused, PAGE))
     probe.report("baseline", "views before the flood:")
-    probe.report("trickle", "views during the flood:")
+    probe.report("trickle", "views while they trickle:")
+    probe.report("cut", "views once all are closed:")
     probe.report("silent", "views while they idle:")
     sent = sorted(st[1] for st in conns.values())
     print("  trickling for %.0f s: %d still open at the end, %d closed by the server meanwhile;"
           " up to %d header bytes sent on one connection" % (
               trickle_end - t0, len(open_after), len(closed_during), sent[-1] if sent else 0))
     if closed_during:
-        ages = sorted(st[2] - st[0] for st in closed_during)
+        ages = sorted(st[2] - (st[4] or st[0]) for st in closed_during)
         hows = {}
         for st in closed_during:
             hows[st[3]] = hows.get(st[3], 0) + 1
-        print("    closed while trickling after %.1f s (median), %.1f s (max): %s" % (
-            statistics.median(ages), ages[-1], hows))
+        print("    closed while trickling, after their first byte: %.1f s (min), %.1f s (median), "
+              "%.1f s (max); header deadline %.0f s: %s" % (
+                  ages[0], statistics.median(ages), ages[-1], DEADLINE, hows))
     silent = [st for st in open_after if st[2] is not None]
     if silent:
         waits = sorted(st[2] - trickle_end for st in silent)
@@ -176,8 +193,9 @@ def main():
     if still:
         print("  %d still open %.0f s after their last byte" % (still, SILENT))
     if open_after:
-        print("  note: a connection that keeps trickling is never closed: the 20 s timeout is "
-              "per read, and evhttp does not cap the total time to receive the headers")
+        print("  note: %d connections kept trickling to the end: %s" % (
+            len(open_after), "the %.0f s header deadline did not close them" % DEADLINE
+            if DEADLINE > 0 else "no header deadline (--header-timeout 0)"))
     for s in conns:
         if conns[s][2] is None:
             s.close()

@@ -75,7 +75,8 @@ struct config {
 	bool quiet;               /* no access log */
 	size_t max_body;          /* default 2 MiB */
 	size_t max_upload;        /* default 10 MiB */
-	int timeout_s;
+	int timeout_s;            /* evhttp's: per read or write, so idle time */
+	int header_timeout_s;     /* a request line and headers, first byte to last */
 };
 
 /* Read-only state shared by every thread. */

@@ -37,7 +37,8 @@ static void usage(FILE *f)
 	fputs("usage: oficio [serve] [--db PATH] [--listen HOST:PORT] [--threads N]\n"
 	      "              [--public-read] [--secure-cookies] [--trust-proxy]\n"
 	      "              [--language es|en] [--log-format plain|json] [--quiet]\n"
-	      "              [--max-upload BYTES] [--metrics-listen HOST:PORT] [--share DIR]\n"
+	      "              [--max-upload BYTES] [--header-timeout SECONDS]\n"
+	      "              [--metrics-listen HOST:PORT] [--share DIR]\n"
 	      "              [--no-search-cache]\n"
 	      "       oficio user add NAME --role ROLE [--name \"Full Name\"] [--password-stdin]\n"
 	      "       oficio user passwd NAME [--password-stdin]\n"
@@ -137,6 +138,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->cfg.max_body = 2 * 1024 * 1024;
 	o->cfg.max_upload = 10 * 1024 * 1024;
 	o->cfg.timeout_s = 20;
+	o->cfg.header_timeout_s = 10;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -184,6 +186,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				fprintf(stderr, "oficio: --max-upload wants a size like 10M\n");
 				return -1;
 			}
+		} else if (strcmp(a, "--header-timeout") == 0) {
+			char *end;
+			long t;
+			NEED_VALUE;
+			errno = 0;
+			t = strtol(v, &end, 10);
+			if (errno || end == v || *end || t < 0 || t > 3600) {
+				fprintf(stderr, "oficio: --header-timeout wants 0..3600 seconds\n");
+				return -1;
+			}
+			o->cfg.header_timeout_s = (int)t;
 		} else if (strcmp(a, "--share") == 0) {
 			NEED_VALUE;
 			o->share_opt = v;
