@@ -548,7 +548,12 @@ struct throttle {
 	char key[80];        /* "u:name" or "a:address"; "" when free */
 	int fails;
 	time_t since;
+	time_t busy_until;   /* accounts: an attempt is being verified */
 };
+
+/* How long an attempt may keep its account busy at the most (its outcome
+ * normally frees it within the verification's time). */
+#define BUSY_SECONDS 30
 
 static struct throttle table[THROTTLE_SLOTS];
 static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -590,41 +595,47 @@ static struct throttle *slot_for(const char *kind, const char *value, bool creat
 	snprintf(best->key, sizeof(best->key), "%s", key);
 	best->fails = 0;
 	best->since = now;
+	best->busy_until = 0;
 	return best;
 }
 
-bool auth_throttled(const char *username, const char *addr)
+enum auth_attempt auth_attempt(const char *username, const char *addr)
 {
-	bool out = false;
-	struct throttle *t;
+	struct throttle *u = NULL, *a;
+	enum auth_attempt out = ATTEMPT_GO;
+	time_t now = time(NULL);
 
 	pthread_mutex_lock(&throttle_lock);
-	if (username && (t = slot_for("u", username, false)) && t->fails >= MAX_USER_FAILS)
-		out = true;
-	if (addr && (t = slot_for("a", addr, false)) && t->fails >= MAX_ADDR_FAILS)
-		out = true;
+	if (username && *username && (u = slot_for("u", username, true))->fails >= MAX_USER_FAILS)
+		out = ATTEMPT_THROTTLED;
+	if (addr && *addr && (a = slot_for("a", addr, false)) && a->fails >= MAX_ADDR_FAILS)
+		out = ATTEMPT_THROTTLED;
+	/* One verification per account at a time: fifty attempts sent at once
+	 * would otherwise all pass the check while the first was hashing. */
+	if (out == ATTEMPT_GO && u) {
+		if (u->busy_until > now)
+			out = ATTEMPT_WAIT;
+		else
+			u->busy_until = now + BUSY_SECONDS;
+	}
 	pthread_mutex_unlock(&throttle_lock);
 	return out;
 }
 
-void auth_failed(const char *username, const char *addr)
-{
-	pthread_mutex_lock(&throttle_lock);
-	if (username && *username)
-		slot_for("u", username, true)->fails++;
-	if (addr && *addr)
-		slot_for("a", addr, true)->fails++;
-	pthread_mutex_unlock(&throttle_lock);
-	metrics_login(false);
-}
-
-void auth_succeeded(const char *username)
+void auth_attempt_done(const char *username, const char *addr, bool ok)
 {
 	struct throttle *t;
 
 	pthread_mutex_lock(&throttle_lock);
-	if ((t = slot_for("u", username, false)))
-		t->fails = 0;
+	if (username && *username && (t = slot_for("u", username, !ok))) {
+		t->busy_until = 0;
+		if (ok)
+			t->fails = 0;
+		else
+			t->fails++;
+	}
+	if (!ok && addr && *addr)
+		slot_for("a", addr, true)->fails++;
 	pthread_mutex_unlock(&throttle_lock);
-	metrics_login(true);
+	metrics_login(ok);
 }

@@ -51,11 +51,18 @@ void auth_end_session(struct req *r);
 /* End every session and API token of a user (deactivation). */
 int auth_end_all(struct db *db, long long uid);
 
-/* Throttling. auth_throttled: true if this account or address must wait.
- * auth_failed records a failure; auth_succeeded clears the account's. */
-bool auth_throttled(const char *username, const char *addr);
-void auth_failed(const char *username, const char *addr);
-void auth_succeeded(const char *username);
+/* Throttling (5 failures per account, 20 per address in 15 minutes), and
+ * one verification per account at a time. auth_attempt, before verifying
+ * a password: ATTEMPT_THROTTLED if this account or address must wait its
+ * 15 minutes; ATTEMPT_WAIT if another attempt on the account is being
+ * verified (ask again shortly: its outcome may throttle this one);
+ * ATTEMPT_GO, and the account is busy until auth_attempt_done, which
+ * every ATTEMPT_GO must be followed by: it records the outcome (a failure
+ * counts for the account and the address; a success clears the
+ * account's) in the throttle and the metrics. */
+enum auth_attempt { ATTEMPT_GO, ATTEMPT_WAIT, ATTEMPT_THROTTLED };
+enum auth_attempt auth_attempt(const char *username, const char *addr);
+void auth_attempt_done(const char *username, const char *addr, bool ok);
 
 /* Verify pw against hash on the pool, then resume r with fn (http_resume);
  * fn finds the answer with auth_verify_result(r). The hash and pw are

@@ -15,7 +15,10 @@
 #include "onboarding.h"
 #include "role.h"
 #include "static.h"
+#include "searchlog.h"
 #include "views.h"
+
+#include <stdio.h>
 
 static const struct route table[] = {
 	{M_GET, "/", page_home, 0, ROLE_ANON},
@@ -149,10 +152,13 @@ void routes_install(struct server *srv)
 	srv->nroutes = sizeof(table) / sizeof(table[0]);
 	srv->nav_badges = lifecycle_nav_badges;
 	srv->worker_start = views_worker_start;
+	if (searchlog_start(srv->cfg.db_path) < 0)
+		fprintf(stderr, "oficio: searches are logged only when the gaps report is viewed\n");
 }
 
 void routes_shutdown(void)
 {
 	lifecycle_shutdown();
 	views_shutdown();
+	searchlog_stop();
 }

@@ -2,18 +2,23 @@
  * searchlog.c - the search log's queue (see searchlog.h).
  *
  * One array under a mutex: a search appends one entry; whoever flushes
- * (a loop's timer, the gaps report, shutdown) takes the whole array and
- * writes it in one transaction, so any thread can write every thread's
- * searches. Invariant: queued <= QUEUE_MAX; entries keep their order.
+ * (the writer thread every second, the gaps report, shutdown) takes the
+ * whole array and writes it in one transaction, so any thread can write
+ * every thread's searches. The writer has a thread and a connection of
+ * its own: a flush is a synced commit, and on a loop it held every
+ * request of that loop (search p99 at 16 clients 5 ms -> 31 ms).
+ * Invariant: queued <= QUEUE_MAX; entries keep their order.
  */
 #include "searchlog.h"
 
 #include "buf.h"
+#include "db.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define QUEUE_MAX 65536 /* searches waiting to be written */
 
@@ -137,4 +142,71 @@ void searchlog_free(void)
 	queue = NULL;
 	queued = queue_cap = 0;
 	pthread_mutex_unlock(&queue_lock);
+}
+
+/* ---- the writer thread ---- */
+
+static pthread_t writer;
+static bool writer_running, writer_stop;
+static pthread_mutex_t writer_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t writer_wake = PTHREAD_COND_INITIALIZER;
+
+static void *writer_main(void *arg)
+{
+	struct db *db = arg;
+	struct timespec at;
+
+	pthread_mutex_lock(&writer_lock);
+	while (!writer_stop) {
+		clock_gettime(CLOCK_REALTIME, &at);
+		at.tv_sec += 1;
+		pthread_cond_timedwait(&writer_wake, &writer_lock, &at);
+		pthread_mutex_unlock(&writer_lock);
+		searchlog_flush(db_handle(db));
+		pthread_mutex_lock(&writer_lock);
+	}
+	pthread_mutex_unlock(&writer_lock);
+	return NULL;
+}
+
+static struct db *writer_db;
+
+int searchlog_start(const char *db_path)
+{
+	struct buf err = BUF_INIT;
+
+	writer_db = db_open(db_path, NULL, false, &err);
+	if (!writer_db) {
+		fprintf(stderr, "oficio: search log: %s\n", err.data ? err.data : "cannot open");
+		buf_free(&err);
+		return -1;
+	}
+	buf_free(&err);
+	writer_stop = false;
+	if (pthread_create(&writer, NULL, writer_main, writer_db) != 0) {
+		db_close(writer_db);
+		writer_db = NULL;
+		return -1;
+	}
+	writer_running = true;
+	return 0;
+}
+
+void searchlog_stop(void)
+{
+	if (!writer_running) {
+		searchlog_free();
+		return;
+	}
+	pthread_mutex_lock(&writer_lock);
+	writer_stop = true;
+	pthread_cond_signal(&writer_wake);
+	pthread_mutex_unlock(&writer_lock);
+	pthread_join(writer, NULL);
+	writer_running = false;
+	if (searchlog_flush(db_handle(writer_db)) < 0)
+		fprintf(stderr, "oficio: searches not logged: %s\n", db_errmsg(writer_db));
+	db_close(writer_db);
+	writer_db = NULL;
+	searchlog_free();
 }

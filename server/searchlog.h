@@ -1,13 +1,14 @@
 /*
  * searchlog.h - searches queued in memory and written to search_log in
- * batches (every second by the loops' timer, see views.c), so a search
- * never waits for the write lock nor for the disk. A crash loses at most
- * the last second's rows, never a page.
+ * batches (every second by a writer thread with its own connection), so a
+ * search never waits for the write lock nor for the disk. A crash loses
+ * at most the last second's rows, never a page.
  */
 #ifndef OFICIO_SEARCHLOG_H
 #define OFICIO_SEARCHLOG_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Queue one search_log row (any thread; user_id 0 for none). When the
@@ -25,5 +26,10 @@ long long searchlog_dropped(void);
 
 /* Forget what is queued (at exit, after the last flush). */
 void searchlog_free(void);
+
+/* The server: start the writer on its own connection to db_path (0 or
+ * -1), and at shutdown stop it, write what is left and free the queue. */
+int searchlog_start(const char *db_path);
+void searchlog_stop(void);
 
 #endif

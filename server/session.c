@@ -65,8 +65,8 @@ static int login_done(struct req *r)
 	bool ok = auth_verify_result(r);
 	const char *user = http_form(r, "username");
 
+	auth_attempt_done(user, r->addr, ok);
 	if (!ok) {
-		auth_failed(user, r->addr);
 		lifecycle_audit(r, "login.failed", user, "");
 		return r->api ? http_error(r, 401, "unauthorized", "login.wrong")
 			      : login_form(r, 401, "login.wrong");
@@ -81,7 +81,6 @@ static int login_done(struct req *r)
 	}
 	if (!uid || auth_start_session(r, uid) < 0)
 		return http_error(r, 500, "error", "err.internal");
-	auth_succeeded(user);
 	r->uid = uid;
 	lifecycle_audit(r, "login", user, "");
 	return http_redirect(r, safe_next(http_form(r, "next")));
@@ -103,7 +102,15 @@ int session_login(struct req *r)
 	if (!user || !pw || !*user || !*pw || strlen(user) > USERNAME_MAX ||
 	    strlen(pw) > PASSWORD_MAX)
 		return login_form(r, 400, "login.missing");
-	if (auth_throttled(user, r->addr)) {
+	switch (auth_attempt(user, r->addr)) {
+	case ATTEMPT_GO:
+		break;
+	case ATTEMPT_WAIT:
+		/* Another attempt on this account is being verified: ask
+		 * again once it may be known (a timer, no thread). */
+		http_resume_after(r, session_login, 50);
+		return HTTP_DEFERRED;
+	case ATTEMPT_THROTTLED:
 		/* No audit row per refused attempt: a storm would turn every cheap
 		 * 429 into a synced write on the loop. The failures that tripped
 		 * the throttle are audited already (login.failed). The answer is

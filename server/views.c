@@ -1,6 +1,5 @@
 /*
- * views.c - in-memory page view counters (see views.h), and the timer that
- * also writes the search log's queue (searchlog.h).
+ * views.c - in-memory page view counters (see views.h).
  *
  * A thread's table is an open-addressing hash of slug -> count, made on
  * its first view and put on a global list (under a mutex, once per
@@ -15,7 +14,6 @@
 #include "buf.h"
 #include "db.h"
 #include "http.h"
-#include "searchlog.h"
 
 #include <event2/event.h>
 #include <pthread.h>
@@ -24,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLUSH_SECONDS 5      /* page views */
+#define FLUSH_SECONDS 5
 #define TABLE_SLOTS 4096     /* distinct pages per thread between flushes */
 
 struct slot {
@@ -44,16 +42,10 @@ static _Thread_local struct table *mine;
 static struct table *all;
 static pthread_mutex_t all_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct tick {
-	struct db *db;
-	int n;                  /* seconds so far */
-};
-
 /* The loops' flush timers: made by views_worker_start, which the server
  * calls for each loop from the main thread before the loops run. */
 #define MAX_TIMERS 256
 static struct event *timers[MAX_TIMERS];
-static struct tick *ticks[MAX_TIMERS];
 static int ntimers;
 
 static uint64_t hash_of(const char *s)
@@ -151,35 +143,24 @@ int views_flush(struct db *db)
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct tick *t = arg;
-
 	(void)fd;
 	(void)what;
-	/* Runs on the loop's own thread: `mine` is this loop's table. The
-	 * searches every second, so the gaps report is never far behind. */
-	searchlog_flush(db_handle(t->db));
-	if (++t->n % FLUSH_SECONDS == 0)
-		views_flush(t->db);
+	/* Runs on the loop's own thread: `mine` is this loop's table. */
+	views_flush(arg);
 }
 
 void views_worker_start(struct event_base *base, struct db *db, int id)
 {
-	struct timeval tv = {1, 0};
+	struct timeval tv = {FLUSH_SECONDS, 0};
 	struct event *ev;
-	struct tick *t;
 
 	(void)id;
 	if (ntimers == MAX_TIMERS)
 		return;
-	t = xcalloc(1, sizeof(*t));
-	t->db = db;
-	ev = event_new(base, -1, EV_PERSIST, on_timer, t);
-	if (!ev) {
-		free(t);
+	ev = event_new(base, -1, EV_PERSIST, on_timer, db);
+	if (!ev)
 		return;
-	}
 	event_add(ev, &tv);
-	ticks[ntimers] = t;
 	timers[ntimers++] = ev;
 }
 
@@ -193,9 +174,6 @@ void views_shutdown(void)
 		db = db_open(g_server->cfg.db_path, NULL, false, &err);
 	if (!db && err.len)
 		fprintf(stderr, "oficio: page views not saved: %s\n", err.data);
-	if (db && searchlog_flush(db_handle(db)) < 0)
-		fprintf(stderr, "oficio: searches not logged: %s\n", db_errmsg(db));
-	searchlog_free();
 	pthread_mutex_lock(&all_lock);
 	for (t = all; t; t = next) {
 		next = t->next;
@@ -210,10 +188,8 @@ void views_shutdown(void)
 	pthread_mutex_unlock(&all_lock);
 	/* The loops' bases are gone (event_base_free deleted the pending
 	 * timers): what is left of each event is its memory. */
-	for (int i = 0; i < ntimers; i++) {
+	for (int i = 0; i < ntimers; i++)
 		free(timers[i]);
-		free(ticks[i]);
-	}
 	ntimers = 0;
 	db_close(db);
 	buf_free(&err);

@@ -1,7 +1,6 @@
 /*
  * views.h - page views counted in memory and written to page_views in
- * batches, so reading a page never writes to the database. The same
- * timer writes the searches queued by searchlog.h every second.
+ * batches, so reading a page never writes to the database.
  *
  * Each loop thread counts into its own table (no locks on the hot path);
  * a timer on each loop flushes that thread's counts every few seconds
