@@ -1,12 +1,14 @@
 /*
- * search.c - the FTS5 tokenizers, the query builder, ranking, snippets,
- * "¿Quisiste decir…?" and title suggestions.
+ * search.c - the FTS5 tokenizers, the search itself, "¿Quisiste decir…?",
+ * title suggestions and indexing. Its neighbours: search_query.c (the
+ * query language and the FTS5 expressions), search_snippet.c (snippets),
+ * search_rank.c (ranking); search_int.h is what they share.
  *
  * Words are runs of letters and digits (any script; accents and combining
  * marks included); everything else separates them. The same scanner
- * (scan_word) serves the tokenizers and the query parser, so a word the
- * parser emits always tokenizes to exactly one token: the expressions we
- * build never hold an empty or a split phrase.
+ * (search_scan_word) serves the tokenizers, the query parser and the
+ * snippets, so a word the parser emits always tokenizes to exactly one
+ * token: the expressions we build never hold an empty or a split phrase.
  *
  * The "oficio" tokenizer folds each word (case, diacritics) and stems it.
  * In documents it also emits the folded surface form as a colocated token
@@ -25,24 +27,25 @@
  *
  * A search tries every word, and from three words on, when that finds
  * few pages, every word but one (a page may say "archivo" where the user
- * typed "fichero"), then any word; search_rank.c ranks what matched. Next
- * to each FTS5 expression we build its ranking map: what each phrase of
- * it stands for. Snippets are cut here from page_text, not by FTS5.
+ * typed "fichero"), then any word; search_rank.c ranks what matched, by
+ * the ranking map search_query.c builds next to each FTS5 expression.
+ * Snippets are cut from page_text (search_snippet.c), not by FTS5.
  *
  * Invariants: user text never reaches MATCH unparsed (every term is a
- * quoted string we built from scanned words); snippets are escaped before
- * the 0x01/0x02 markers become <mark> tags, and indexed text has those two
- * bytes replaced, so page text can never produce markup.
+ * quoted string search_query.c built from scanned words); snippets are
+ * escaped before the 0x01/0x02 markers become <mark> tags, and indexed
+ * text has those two bytes replaced, so page text can never produce markup.
  *
- * Caveats: prepared statements are cached per thread (see "statements"
- * below for their lifetime and search_release). This file is past the
- * style's 1,000 lines; the query language (parse .. build_expr) and the
- * snippets would split out cleanly (search_query.c, search_snippet.c).
+ * Caveats: prepared statements, and the snippets' stemmer, are cached per
+ * thread (see "statements" below for their lifetime and search_release).
  * A stemmer is not thread-safe: each tokenizer instance, each
  * connection's SQL function and each thread's snippet maker owns one.
  * search_run queues its search_log row (searchlog.h) unless no_log is set.
+ * Still about 1,330 lines, past the style's 1,000: the words, stemming and
+ * tokenizers (up to search_register) would be the next to split out.
  */
 #include "search.h"
+#include "search_int.h"
 
 #include "buf.h"
 #include "db.h"
@@ -57,23 +60,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_QUERY_BYTES 2000 /* user text past this is ignored */
-#define MAX_TERMS 32         /* words in one query, phrase words included */
-#define MAX_TOKEN 64         /* bytes of a folded word; longer is not indexed */
 #define MAX_RESULTS 100
 #define MAX_OFFSET 10000 /* deeper pages are never read; bounds the sort */
 
 /* Written once at start-up (search_set_language), read-only afterwards. */
-static const char *stem_algorithm = "spanish";
+const char *search_stem_algorithm = "spanish";
 
 int search_set_language(const char *lang)
 {
 	if (!lang)
 		return -1;
 	if (!strcmp(lang, "es") || !strcmp(lang, "spanish"))
-		stem_algorithm = "spanish";
+		search_stem_algorithm = "spanish";
 	else if (!strcmp(lang, "en") || !strcmp(lang, "english"))
-		stem_algorithm = "english";
+		search_stem_algorithm = "english";
 	else
 		return -1;
 	return 0;
@@ -95,7 +95,7 @@ static bool is_ignorable(uint32_t c)
 /* Letters and digits. Outside Latin-1 we list what is *not* a word
  * (punctuation, symbols, spaces, emoji, U+FFFD for bad bytes), which keeps
  * every script's letters searchable without Unicode tables. */
-static bool is_word(uint32_t c)
+bool search_is_word(uint32_t c)
 {
 	if (c < 0x80)
 		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
@@ -127,7 +127,7 @@ static bool is_ascii_word(unsigned char b)
 	return (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z');
 }
 
-static void scan_word(const char *s, size_t n, size_t *i, struct buf *out)
+void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 {
 	while (*i < n) {
 		size_t at = *i, run = at;
@@ -151,7 +151,7 @@ static void scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 		c = text_utf8_next(s, n, i);
 		if (is_ignorable(c))
 			continue;
-		if (!is_word(c)) {
+		if (!search_is_word(c)) {
 			*i = at;
 			break;
 		}
@@ -302,7 +302,7 @@ struct tokenizer {
 };
 
 /* Append the stem of the folded word w[0..n) to out, through the cache. */
-static void stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf *out)
+void search_stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf *out)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
 	struct stem_slot *e;
@@ -334,7 +334,7 @@ static const bool tok_stem = true, tok_plain = false; /* user data */
 static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
 {
 	struct tokenizer *t;
-	const char *algorithm = stem_algorithm;
+	const char *algorithm = search_stem_algorithm;
 
 	*out = NULL;
 	if (argc > 1)
@@ -389,11 +389,11 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	while (i < n && rc == SQLITE_OK) {
 		size_t start = i;
 		uint32_t c = text_utf8_next(text, n, &i);
-		if (!is_word(c))
+		if (!search_is_word(c))
 			continue;
 		i = start;
 		buf_reset(&word);
-		scan_word(text, n, &i, &word);
+		search_scan_word(text, n, &i, &word);
 		if (word.len == 0 || word.len > MAX_TOKEN)
 			continue;
 		if (!t->st.sb || fold_only) {
@@ -401,7 +401,7 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 			continue;
 		}
 		buf_reset(&stem);
-		stem_cached(t, word.data, word.len, &stem);
+		search_stem_cached(t, word.data, word.len, &stem);
 		rc = xToken(ctx, 0, stem.data, (int)stem.len, (int)start, (int)i);
 		if (rc == SQLITE_OK && document &&
 		    (stem.len != word.len || memcmp(stem.data, word.data, word.len)))
@@ -423,11 +423,11 @@ static void key_append(struct stemmer *st, const char *s, size_t n, bool stem, s
 
 	while (i < n) {
 		size_t start = i;
-		if (!is_word(text_utf8_next(s, n, &i)))
+		if (!search_is_word(text_utf8_next(s, n, &i)))
 			continue;
 		i = start;
 		buf_reset(&word);
-		scan_word(s, n, &i, &word);
+		search_scan_word(s, n, &i, &word);
 		if (word.len == 0 || word.len > MAX_TOKEN)
 			continue;
 		if (out->len)
@@ -488,7 +488,7 @@ int search_register(sqlite3 *db)
 	if (rc != SQLITE_OK)
 		goto out;
 	fst = xcalloc(1, sizeof(*fst));
-	if (stemmer_init(fst, stem_algorithm) != 0) {
+	if (stemmer_init(fst, search_stem_algorithm) != 0) {
 		free(fst);
 		rc = SQLITE_ERROR;
 		goto out;
@@ -636,398 +636,21 @@ void search_release(sqlite3 *db)
 		cache_clear(c);
 }
 
-/* ---- the query language ----------------------------------------------- */
-
-enum term_op { T_WORD, T_PHRASE, T_PREFIX };
-enum expr_mode { EXPR_ALL, EXPR_NEAR, EXPR_ANY };
-
-struct term {
-	struct buf text; /* folded words, single-spaced */
-	enum term_op op;
-	bool neg;     /* -word: excluded */
-	bool or_prev; /* joined to the previous positive term by OR */
-	bool stop;    /* a lone stop word, dropped when others remain */
-};
-
-struct parsed {
-	struct term t[MAX_TERMS];
-	int n;
-};
-
-static const char *const stop_es[] = {
-    "a", "al",   "con", "de",  "del", "e",  "el",  "en", "la", "las", "lo", "los",
-    "o", "para", "por", "que", "se",  "su", "sus", "u",  "un", "una", "y",  NULL,
-};
-static const char *const stop_en[] = {
-    "a", "an", "and", "at", "by", "for", "in", "is", "of", "on", "or", "the", "to", "with", NULL,
-};
-
-static bool is_stop(const char *w)
+/* The snippets' stemmer (search_snippet.c) lives with the statements, so
+ * that it is freed when the thread ends. */
+struct tokenizer *search_thread_stemmer(void)
 {
-	const char *const *list = strcmp(stem_algorithm, "english") ? stop_es : stop_en;
+	struct stmt_cache *c = cache_get();
 
-	for (; *list; list++)
-		if (!strcmp(*list, w))
-			return true;
-	return false;
-}
-
-static void parsed_free(struct parsed *pq)
-{
-	for (int k = 0; k < pq->n; k++)
-		buf_free(&pq->t[k].text);
-	pq->n = 0;
-}
-
-static bool is_space(uint32_t c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == 0xA0 ||
-	       c == 0x3000 || (c >= 0x2000 && c <= 0x200B);
-}
-
-/* Append a term unless the same one is already there: a repeated word
- * adds nothing but cost ("or* or* or*..." is 32 prefix scans). Returns
- * true when added. */
-static bool add_term(struct parsed *pq, const struct buf *text, enum term_op op, bool neg,
-                     bool or_prev, bool quoted)
-{
-	struct term *t;
-
-	for (int k = 0; k < pq->n; k++) {
-		t = &pq->t[k];
-		if (t->op == op && t->neg == neg && t->text.len == text->len &&
-		    !memcmp(t->text.data, text->data, text->len))
-			return false;
-	}
-	t = &pq->t[pq->n++];
-	buf_init(&t->text);
-	buf_append(&t->text, text->data, text->len);
-	t->op = op;
-	t->neg = neg;
-	t->or_prev = or_prev && !neg;
-	t->stop = op == T_WORD && !neg && !quoted && is_stop(text->data);
-	return true;
-}
-
-/* The parser proper. Words count towards MAX_TERMS one by one, phrase words
- * and repeats included; words past the cap are ignored. OR joins the term
- * before it (when that one was kept and is positive) to the next. */
-static void parse(const char *s, size_t len, struct parsed *pq)
-{
-	size_t n = len < MAX_QUERY_BYTES ? len : MAX_QUERY_BYTES, i = 0;
-	int words = 0;
-	bool neg = false, or_next = false, after_space = true, last_pos = false;
-	struct buf w = BUF_INIT, phrase = BUF_INIT;
-
-	pq->n = 0;
-	while (i < n && words < MAX_TERMS) {
-		size_t at = i;
-		uint32_t c = text_utf8_next(s, n, &i);
-
-		if (c == '-' && after_space && i < n) {
-			size_t j = i;
-			uint32_t d = text_utf8_next(s, n, &j);
-			neg = is_word(d) || d == '"';
-			after_space = false;
-			continue;
+	if (!c->snip_tok) {
+		c->snip_tok = xcalloc(1, sizeof(*c->snip_tok));
+		if (stemmer_init(&c->snip_tok->st, search_stem_algorithm) != 0) {
+			fputs("oficio: no stemmer\n", stderr);
+			abort();
 		}
-		if (c == '"') {
-			buf_reset(&phrase);
-			while (i < n && words < MAX_TERMS) {
-				size_t k = i;
-				uint32_t d = text_utf8_next(s, n, &i);
-				if (d == '"')
-					break;
-				if (!is_word(d))
-					continue;
-				i = k;
-				buf_reset(&w);
-				scan_word(s, n, &i, &w);
-				if (w.len == 0 || w.len > MAX_TOKEN)
-					continue;
-				if (phrase.len)
-					buf_putc(&phrase, ' ');
-				buf_append(&phrase, w.data, w.len);
-				words++;
-			}
-			last_pos =
-			    phrase.len &&
-			    add_term(pq, &phrase, strchr(phrase.data, ' ') ? T_PHRASE : T_WORD, neg,
-			             or_next, true) &&
-			    !neg;
-			neg = or_next = after_space = false;
-			continue;
-		}
-		if (!is_word(c)) {
-			after_space = is_space(c);
-			neg = false;
-			continue;
-		}
-		i = at;
-		buf_reset(&w);
-		scan_word(s, n, &i, &w);
-		after_space = false;
-		if (w.len == 0 || w.len > MAX_TOKEN) {
-			neg = last_pos = false;
-			continue;
-		}
-		if (i - at == 2 && !memcmp(s + at, "OR", 2) && !neg && (i >= n || s[i] != '*')) {
-			or_next = last_pos;
-			last_pos = false;
-			continue;
-		}
-		enum term_op op = T_WORD;
-		if (i < n && s[i] == '*') {
-			i++;
-			if (text_utf8_len(w.data, w.len) >= 2)
-				op = T_PREFIX;
-		}
-		last_pos = add_term(pq, &w, op, neg, or_next, false) && !neg;
-		words++;
-		neg = or_next = false;
+		c->snip_tok->cache = xcalloc(STEM_SLOTS, sizeof(*c->snip_tok->cache));
 	}
-	buf_free(&w);
-	buf_free(&phrase);
-}
-
-/* Lone stop words are dropped from the expression unless nothing else
- * would be left ("de la" still searches). An OR group keeps its words. */
-static bool dropped(const struct parsed *pq, int k, bool keep_stops)
-{
-	const struct term *t = &pq->t[k];
-	bool grouped = t->or_prev || (k + 1 < pq->n && pq->t[k + 1].or_prev);
-
-	return !keep_stops && t->stop && !grouped;
-}
-
-static bool only_stops(const struct parsed *pq)
-{
-	for (int k = 0; k < pq->n; k++)
-		if (!pq->t[k].neg && !dropped(pq, k, false))
-			return false;
-	return true;
-}
-
-static void put_term(struct buf *b, const struct term *t)
-{
-	buf_putc(b, '"');
-	for (size_t k = 0; k < t->text.len; k++) {
-		if (t->text.data[k] == '"')
-			buf_putc(b, '"');
-		buf_putc(b, t->text.data[k]);
-	}
-	buf_putc(b, '"');
-	if (t->op == T_PREFIX)
-		buf_putc(b, '*');
-}
-
-/* The word groups of a query: the positive terms the expression keeps,
- * an OR group counting as one. tid numbers the kept terms densely (the
- * ranking map's term numbers). */
-struct groups {
-	int n;
-	int start[MAX_TERMS], end[MAX_TERMS]; /* term indexes, inclusive */
-	int tid[MAX_TERMS];                   /* per term index; -1 when not kept */
-};
-
-static void find_groups(const struct parsed *pq, struct groups *g)
-{
-	bool keep = only_stops(pq);
-	int terms = 0;
-
-	g->n = 0;
-	for (int k = 0; k < pq->n; k++) {
-		const struct term *t = &pq->t[k];
-		g->tid[k] = -1;
-		if (t->neg || dropped(pq, k, keep))
-			continue;
-		g->tid[k] = terms++;
-		if (t->or_prev && g->n > 0 && g->end[g->n - 1] == k - 1) {
-			g->end[g->n - 1] = k;
-		} else {
-			g->start[g->n] = g->end[g->n] = k;
-			g->n++;
-		}
-	}
-}
-
-/* One phrase of the ranking map (see search_rank.c). */
-static void map_put(struct buf *map, const char *tok)
-{
-	if (map->len)
-		buf_putc(map, ' ');
-	buf_puts(map, tok);
-}
-
-static void emit_term(const struct parsed *pq, const struct groups *g, int k, int gi,
-                      struct buf *out, struct buf *map)
-{
-	put_term(out, &pq->t[k]);
-	if (map->len)
-		buf_putc(map, ' ');
-	buf_printf(map, "%d.%d", g->tid[k], gi);
-}
-
-/* A group: its term, or its terms ORed in parentheses. */
-static void emit_group(const struct parsed *pq, const struct groups *g, int gi, struct buf *out,
-                       struct buf *map)
-{
-	if (g->start[gi] == g->end[gi]) {
-		emit_term(pq, g, g->start[gi], gi, out, map);
-		return;
-	}
-	buf_putc(out, '(');
-	for (int k = g->start[gi]; k <= g->end[gi]; k++) {
-		if (k > g->start[gi])
-			buf_puts(out, " OR ");
-		emit_term(pq, g, k, gi, out, map);
-	}
-	buf_putc(out, ')');
-}
-
-/* The filtering part: every group ANDed (all), every group but one in
- * turn, ORed (near: "a b c" gives (b AND c) OR (a AND c) OR (a AND b)),
- * or every term ORed (any). */
-static void put_core(const struct parsed *pq, const struct groups *g, enum expr_mode mode,
-                     struct buf *out, struct buf *map)
-{
-	bool first = true;
-
-	for (int j = 0; mode == EXPR_NEAR && j < g->n; j++) {
-		if (j)
-			buf_puts(out, " OR ");
-		buf_putc(out, '(');
-		first = true;
-		for (int gi = 0; gi < g->n; gi++) {
-			if (gi == j)
-				continue;
-			if (!first)
-				buf_puts(out, " AND ");
-			emit_group(pq, g, gi, out, map);
-			first = false;
-		}
-		buf_putc(out, ')');
-	}
-	for (int gi = 0; mode == EXPR_ALL && gi < g->n; gi++) {
-		if (gi)
-			buf_puts(out, " AND ");
-		emit_group(pq, g, gi, out, map);
-	}
-	for (int gi = 0; mode == EXPR_ANY && gi < g->n; gi++) {
-		for (int k = g->start[gi]; k <= g->end[gi]; k++) {
-			if (!first)
-				buf_puts(out, " OR ");
-			emit_term(pq, g, k, gi, out, map);
-			first = false;
-		}
-	}
-}
-
-/* Whether the all-but-one-word expression applies: with two words it
- * would be any word; past NEAR_MAX groups the expression grows as n^2
- * and a long query is specific enough as it is. */
-#define NEAR_MAX 6
-static bool near_applies(const struct groups *g)
-{
-	return g->n >= 3 && g->n <= NEAR_MAX;
-}
-
-/* Build the FTS5 expression for mode, then NOT the excluded terms, and
- * its ranking map (see search_rank.c); both empty when no term is
- * positive. Near falls back to all when it does not apply. */
-static void build_expr(const struct parsed *pq, enum expr_mode mode, struct buf *out,
-                       struct buf *map)
-{
-	struct groups g;
-	bool has_neg = false, first = true;
-
-	find_groups(pq, &g);
-	if (g.n == 0)
-		return;
-	if (mode == EXPR_NEAR && !near_applies(&g))
-		mode = EXPR_ALL;
-	for (int k = 0; k < pq->n; k++)
-		has_neg |= pq->t[k].neg;
-	if (has_neg)
-		buf_putc(out, '(');
-	put_core(pq, &g, mode, out, map);
-	if (!has_neg)
-		return;
-	buf_puts(out, ") NOT (");
-	for (int k = 0; k < pq->n; k++) {
-		if (!pq->t[k].neg)
-			continue;
-		if (!first)
-			buf_puts(out, " OR ");
-		put_term(out, &pq->t[k]);
-		map_put(map, "x");
-		first = false;
-	}
-	buf_putc(out, ')');
-}
-
-/* The normalised query in our own syntax, folded and single-spaced: it is
- * what the log keeps and what a suggestion shows, and it parses back to
- * the same terms. repl[k], when set, replaces the text of term k. */
-static void render_norm(const struct parsed *pq, char *const *repl, struct buf *out)
-{
-	for (int k = 0; k < pq->n; k++) {
-		const struct term *t = &pq->t[k];
-		bool quote;
-		if (k)
-			buf_putc(out, ' ');
-		if (t->or_prev)
-			buf_puts(out, "OR ");
-		if (t->neg)
-			buf_putc(out, '-');
-		/* A quoted stop word stays quoted, or it would be dropped. */
-		quote = t->op == T_PHRASE ||
-		        (t->op == T_WORD && !t->neg && !t->stop && is_stop(t->text.data));
-		if (quote)
-			buf_putc(out, '"');
-		buf_puts(out, repl && repl[k] ? repl[k] : t->text.data);
-		if (quote)
-			buf_putc(out, '"');
-		if (t->op == T_PREFIX)
-			buf_putc(out, '*');
-	}
-}
-
-static bool has_positive(const struct parsed *pq)
-{
-	for (int k = 0; k < pq->n; k++)
-		if (!pq->t[k].neg)
-			return true;
-	return false;
-}
-
-int search_parse(const char *q, size_t len, struct search_query *out)
-{
-	struct buf map = BUF_INIT;
-	struct parsed pq;
-
-	parse(q ? q : "", q ? len : 0, &pq);
-	out->has_terms = has_positive(&pq);
-	if (out->has_terms) {
-		build_expr(&pq, EXPR_ALL, out->all, &map);
-		build_expr(&pq, EXPR_ANY, out->any, &map);
-	}
-	render_norm(&pq, NULL, out->norm);
-	parsed_free(&pq);
-	buf_free(&map);
-	return 0;
-}
-
-int search_parse_near(const char *q, size_t len, struct buf *out)
-{
-	struct buf map = BUF_INIT;
-	struct parsed pq;
-
-	parse(q ? q : "", q ? len : 0, &pq);
-	build_expr(&pq, EXPR_NEAR, out, &map);
-	parsed_free(&pq);
-	buf_free(&map);
-	return 0;
+	return c->snip_tok;
 }
 
 /* ---- search ----------------------------------------------------------- */
@@ -1172,35 +795,6 @@ out:
 	return rc;
 }
 
-/* Append s[0..n) as HTML text: escaped, invalid UTF-8 as U+FFFD, NULs and
- * other C0 controls dropped; with marks, 0x01/0x02 (from snippet()) open
- * and close <mark>, always balanced. */
-static void put_html(struct buf *b, const char *s, size_t n, bool marks)
-{
-	bool open = false;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t at = i;
-		uint32_t c = text_utf8_next(s, n, &i);
-		if (marks && c == 1 && !open) {
-			buf_puts(b, "<mark>");
-			open = true;
-		} else if (marks && c == 2 && open) {
-			buf_puts(b, "</mark>");
-			open = false;
-		} else if (c == 0xFFFD || (c >= 0x80 && c < 0xA0)) {
-			/* not a bare text_utf8_put: c may stand for a bad byte */
-			if (c == 0xFFFD)
-				buf_puts(b, "\xef\xbf\xbd");
-		} else if (c >= 0x20 || c == '\t' || c == '\n') {
-			buf_html(b, s + at, i - at);
-		}
-	}
-	if (open)
-		buf_puts(b, "</mark>");
-}
-
 /* A JSON string that is always valid UTF-8 (jansson refuses otherwise). */
 static json_t *jstr(const char *s)
 {
@@ -1220,251 +814,6 @@ static json_t *jstr(const char *s)
 	return j;
 }
 
-/* ---- snippets --------------------------------------------------------- */
-
-/* A snippet is the passage of SNIP_WORDS words with the most distinct
- * query words (then the most matches, then the earliest; the first with
- * every word ends the reading), its matches marked. It is cut from
- * page_text in C rather than with FTS5's snippet(), which re-ran the
- * MATCH for each result and tokenized the whole body: half of a search's
- * time. The words are recognised as the
- * index does (the same scanner and stemmer), so what matched is what is
- * marked; an exact phrase is not checked (its words are marked), and
- * only the first SNIP_SCAN bytes of a long page are searched. */
-#define SNIP_WORDS 24
-#define SNIP_BEFORE 3 /* words shown before the first match */
-#define SNIP_SCAN 65536
-
-struct snip_term {
-	char key[MAX_TOKEN + 8]; /* the stem, or for a prefix the folded prefix */
-	bool prefix;
-};
-
-struct snipper {
-	struct tokenizer *tok; /* this thread's stemmer */
-	struct snip_term t[MAX_TERMS];
-	int n;
-	char first[MAX_TERMS]; /* first bytes of the keys: most words need no stem */
-};
-
-struct snip_word {
-	size_t start, end; /* bytes */
-	int term;          /* the query term it matches, -1 */
-	bool stop;         /* a stop word: may sit inside a marked run */
-	bool in;           /* inside a mark */
-};
-
-static struct tokenizer *thread_stemmer(void)
-{
-	struct stmt_cache *c = cache_get();
-
-	if (!c->snip_tok) {
-		c->snip_tok = xcalloc(1, sizeof(*c->snip_tok));
-		if (stemmer_init(&c->snip_tok->st, stem_algorithm) != 0) {
-			fputs("oficio: no stemmer\n", stderr);
-			abort();
-		}
-		c->snip_tok->cache = xcalloc(STEM_SLOTS, sizeof(*c->snip_tok->cache));
-	}
-	return c->snip_tok;
-}
-
-static void snip_add(struct snipper *sn, const char *w, size_t n, bool prefix)
-{
-	struct snip_term *t;
-	struct buf b = BUF_INIT;
-
-	if (sn->n == MAX_TERMS || n == 0 || n > MAX_TOKEN)
-		return;
-	t = &sn->t[sn->n];
-	if (prefix)
-		buf_append(&b, w, n);
-	else
-		stem_cached(sn->tok, w, n, &b);
-	if (b.len < sizeof(t->key)) {
-		memcpy(t->key, b.data, b.len + 1);
-		t->prefix = prefix;
-		sn->first[sn->n++] = b.data[0];
-	}
-	buf_free(&b);
-}
-
-/* The words to mark: the positive terms the search used, a phrase's
- * words but its stop words. */
-static void snipper_init(struct snipper *sn, const struct parsed *pq)
-{
-	struct groups g;
-
-	sn->tok = thread_stemmer();
-	sn->n = 0;
-	find_groups(pq, &g);
-	for (int k = 0; k < pq->n; k++) {
-		const struct term *t = &pq->t[k];
-		const char *w = t->text.data;
-		if (g.tid[k] < 0)
-			continue;
-		if (t->op != T_PHRASE) {
-			snip_add(sn, w, t->text.len, t->op == T_PREFIX);
-			continue;
-		}
-		while (*w) {
-			size_t n = strcspn(w, " ");
-			char word[MAX_TOKEN + 1];
-			if (n <= MAX_TOKEN) {
-				memcpy(word, w, n);
-				word[n] = '\0';
-				if (!is_stop(word))
-					snip_add(sn, w, n, false);
-			}
-			w += n + (w[n] == ' ');
-		}
-	}
-}
-
-/* The term folded word w matches, or -1. */
-static int snip_match(struct snipper *sn, const char *w, size_t n, struct buf *stem)
-{
-	bool stemmed = false;
-
-	for (int k = 0; k < sn->n; k++) {
-		const struct snip_term *t = &sn->t[k];
-		if (sn->first[k] != w[0])
-			continue;
-		if (t->prefix) {
-			if (!strncmp(w, t->key, strlen(t->key)))
-				return k;
-			continue;
-		}
-		if (!stemmed) {
-			buf_reset(stem);
-			stem_cached(sn->tok, w, n, stem);
-			stemmed = true;
-		}
-		if (!strcmp(stem->data, t->key))
-			return k;
-	}
-	return -1;
-}
-
-/* Append the snippet of text[0..n) to html (escaped, matches in <mark>).
- * whole: the entire text (a title), not a passage. */
-static void snippet(struct snipper *sn, const char *text, size_t n, bool whole, struct buf *html)
-{
-	struct snip_word *w = NULL;
-	struct buf word = BUF_INIT, stem = BUF_INIT, raw = BUF_INIT;
-	size_t nw = 0, cap = 0, i = 0, best = 0, from, to, enough = SIZE_MAX;
-	int best_distinct = 0, best_hits = 0;
-	bool cut = false;
-
-	while (i < n) {
-		size_t start = i;
-		if (!is_word(text_utf8_next(text, n, &i)))
-			continue;
-		if (!whole && (start >= SNIP_SCAN || nw >= enough)) {
-			cut = true;
-			break;
-		}
-		i = start;
-		buf_reset(&word);
-		scan_word(text, n, &i, &word);
-		if (nw == cap) {
-			cap = cap ? cap * 2 : 256;
-			w = xrealloc(w, cap * sizeof(*w));
-		}
-		w[nw].start = start;
-		w[nw].end = i;
-		w[nw].term = word.len && word.len <= MAX_TOKEN
-		                 ? snip_match(sn, word.data, word.len, &stem)
-		                 : -1;
-		w[nw].stop = word.len <= 4 && is_stop(word.data);
-		nw++;
-		/* A passage with every term: no better one can follow (the
-		 * earliest wins ties), so read only what it shows. */
-		if (w[nw - 1].term >= 0 && enough == SIZE_MAX) {
-			bool seen[MAX_TERMS] = {false};
-			size_t first = nw - 1;
-			int distinct = 0;
-			for (size_t j = nw; j-- > 0 && nw - j <= SNIP_WORDS - SNIP_BEFORE;) {
-				if (w[j].term < 0)
-					continue;
-				first = j;
-				if (!seen[w[j].term]) {
-					seen[w[j].term] = true;
-					distinct++;
-				}
-			}
-			if (distinct == sn->n)
-				enough =
-				    (first < SNIP_BEFORE ? 0 : first - SNIP_BEFORE) + SNIP_WORDS;
-		}
-	}
-	/* The passage: for each match, the window starting a little before
-	 * it; ranked by distinct terms, then matches. */
-	for (size_t k = 0; k < nw && !whole; k++) {
-		bool seen[MAX_TERMS] = {false};
-		int distinct = 0, hits = 0;
-		if (w[k].term < 0)
-			continue;
-		for (size_t j = k; j < nw && j < k + SNIP_WORDS - SNIP_BEFORE; j++) {
-			if (w[j].term < 0)
-				continue;
-			hits++;
-			if (!seen[w[j].term]) {
-				seen[w[j].term] = true;
-				distinct++;
-			}
-		}
-		if (distinct > best_distinct || (distinct == best_distinct && hits > best_hits)) {
-			best_distinct = distinct;
-			best_hits = hits;
-			best = k;
-		}
-	}
-	from = whole || best < SNIP_BEFORE ? 0 : best - SNIP_BEFORE;
-	to = whole || from + SNIP_WORDS > nw ? nw : from + SNIP_WORDS;
-	/* "fuera de plazo": one mark over up to two stop words between two
-	 * marked words, when only spaces separate them. */
-	for (size_t k = from; k < to; k++)
-		w[k].in = w[k].term >= 0;
-	for (size_t k = from + 1; k < to; k++) {
-		size_t j = k;
-		bool bridge = w[k - 1].in && !w[k].in;
-		while (bridge && j < to && !w[j].in && j - k < 2)
-			bridge = w[j++].stop;
-		if (!bridge || j == to || !w[j].in)
-			continue;
-		for (size_t m = k - 1; bridge && m < j; m++)
-			for (size_t b = w[m].end; bridge && b < w[m + 1].start; b++)
-				bridge = text[b] == ' ';
-		for (size_t m = k; bridge && m < j; m++)
-			w[m].in = true;
-	}
-	if (from > 0)
-		buf_puts(&raw, "\xe2\x80\xa6");
-	else if (nw)
-		buf_append(&raw, text, w[0].start); /* "¿", a quote */
-	for (size_t k = from; k < to; k++) {
-		if (k > from && w[k - 1].in && !w[k].in)
-			buf_putc(&raw, '\x02');
-		if (k > from)
-			buf_append(&raw, text + w[k - 1].end, w[k].start - w[k - 1].end);
-		if (w[k].in && (k == from || !w[k - 1].in))
-			buf_putc(&raw, '\x01');
-		buf_append(&raw, text + w[k].start, w[k].end - w[k].start);
-	}
-	if (to > from && w[to - 1].in)
-		buf_putc(&raw, '\x02');
-	if (to > from && (to < nw || cut))
-		buf_puts(&raw, "\xe2\x80\xa6");
-	else if (to > from)
-		buf_append(&raw, text + w[to - 1].end, n - w[to - 1].end); /* the last "." */
-	put_html(html, raw.data, raw.len, true);
-	free(w);
-	buf_free(&word);
-	buf_free(&stem);
-	buf_free(&raw);
-}
-
 /* The result objects for hits, in order. Returns 0 or -1. */
 static int fill_results(sqlite3 *db, const struct parsed *pq, const struct hit *hits, int nhits,
                         json_t *results)
@@ -1474,7 +823,7 @@ static int fill_results(sqlite3 *db, const struct parsed *pq, const struct hit *
 	struct snipper sn;
 	int rc = -1;
 
-	snipper_init(&sn, pq);
+	search_snippet_init(&sn, pq);
 	for (int k = 0; k < nhits; k++) {
 		const char *body, *title;
 		json_t *r;
@@ -1489,9 +838,9 @@ static int fill_results(sqlite3 *db, const struct parsed *pq, const struct hit *
 		title = (const char *)sqlite3_column_text(st, 1);
 		buf_reset(&html);
 		if (body && *body)
-			snippet(&sn, body, strlen(body), false, &html);
+			search_snippet(&sn, body, strlen(body), false, &html);
 		else if (title)
-			snippet(&sn, title, strlen(title), true, &html);
+			search_snippet(&sn, title, strlen(title), true, &html);
 		r = json_object();
 		json_object_set_new(r, "slug", jstr((const char *)sqlite3_column_text(st, 0)));
 		json_object_set_new(r, "title", jstr(title));
@@ -1624,9 +973,9 @@ static char *suggestion(sqlite3 *db, const struct search_params *p, const struct
 	}
 	if (!changed)
 		goto out;
-	render_norm(pq, repl, &text);
-	parse(text.data, text.len, &fixed);
-	build_expr(&fixed, EXPR_ALL, &all, &map);
+	search_query_norm(pq, repl, &text);
+	search_query_parse(text.data, text.len, &fixed);
+	search_query_build(&fixed, EXPR_ALL, &all, &map);
 	if (!all.len || count_matches(db, p, all.data, &found) != 0)
 		goto out;
 	if (found > total)
@@ -1634,7 +983,7 @@ static char *suggestion(sqlite3 *db, const struct search_params *p, const struct
 out:
 	for (int k = 0; k < pq->n; k++)
 		free(repl[k]);
-	parsed_free(&fixed);
+	search_query_free(&fixed);
 	buf_free(&text);
 	buf_free(&all);
 	buf_free(&map);
@@ -1675,7 +1024,7 @@ static void ranked_build(struct ranked *q, const struct parsed *pq, enum expr_mo
 	buf_reset(&q->expr);
 	buf_reset(&q->map);
 	buf_printf(&q->map, "w%d", title_words(pq));
-	build_expr(pq, mode, &q->expr, &q->map);
+	search_query_build(pq, mode, &q->expr, &q->map);
 }
 
 json_t *search_run(sqlite3 *db, const struct search_params *p)
@@ -1698,11 +1047,11 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		offset = 0;
 	if (offset > MAX_OFFSET)
 		offset = MAX_OFFSET;
-	parse(p->q ? p->q : "", p->q ? strlen(p->q) : 0, &pq);
-	render_norm(&pq, NULL, &norm);
+	search_query_parse(p->q ? p->q : "", p->q ? strlen(p->q) : 0, &pq);
+	search_query_norm(&pq, NULL, &norm);
 	if (p->norm)
 		buf_append(p->norm, norm.data, norm.len);
-	if (has_positive(&pq)) {
+	if (search_query_has_positive(&pq)) {
 		/* Every word. */
 		ranked_build(&q, &pq, EXPR_ALL);
 		if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
@@ -1742,7 +1091,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 out:
 	json_decref(results);
 	free(sugg);
-	parsed_free(&pq);
+	search_query_free(&pq);
 	buf_free(&q.expr);
 	buf_free(&q.map);
 	buf_free(&near.expr);
@@ -1771,11 +1120,11 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 	buf_puts(&expr, "{title} : (");
 	while (i < n && words < SUGGEST_WORDS) {
 		size_t at = i;
-		if (!is_word(text_utf8_next(q, n, &i)))
+		if (!search_is_word(text_utf8_next(q, n, &i)))
 			continue;
 		i = at;
 		buf_reset(&w);
-		scan_word(q, n, &i, &w);
+		search_scan_word(q, n, &i, &w);
 		if (w.len == 0 || w.len > MAX_TOKEN)
 			continue;
 		if (words++)

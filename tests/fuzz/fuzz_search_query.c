@@ -7,9 +7,8 @@
  * aborts. The input is also indexed as a document (the tokenizer on
  * arbitrary bytes), and the normalised query must parse back to itself.
  *
- * Build: clang -fsanitize=fuzzer,address -Iserver server/buf.c
- *        server/text.c server/search.c tests/fuzz/fuzz_search_query.c
- *        -lsqlite3 -ljansson -lstemmer
+ * Build: make fuzz FUZZ_TARGETS=search_query (tests/fuzz/run.sh links
+ *        the server's objects as a static archive).
  */
 #include "buf.h"
 #include "search.h"

@@ -114,7 +114,7 @@ run_fuzz() {
 	CLANG=${CLANG:-clang}
 	out=${FUZZ_OUT:-build-fuzz}
 	seconds=${FUZZ_SECONDS:-60}
-	cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $WARN -Iserver $PKG_CFLAGS"
+	cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $WARN -Iserver -DOFICIO_VERSION=\"fuzz\" $PKG_CFLAGS"
 	san="address,undefined -fno-sanitize-recover=undefined"
 	mkdir -p "$out/logs"
 	if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; return (int)n * 0; }' |
@@ -178,7 +178,7 @@ run_replay() {
 	fi
 	SANFLAGS=${SANFLAGS:-}
 	out=${BUILD:-build}/fuzz
-	cflags="-std=c11 -D_GNU_SOURCE -g -O1 $WARN $SANFLAGS -Iserver $PKG_CFLAGS"
+	cflags="-std=c11 -D_GNU_SOURCE -g -O1 $WARN $SANFLAGS -Iserver -DOFICIO_VERSION=\"fuzz\" $PKG_CFLAGS"
 	mkdir -p "$out/logs"
 	build_lib "$CC" "$cflags" "$out/obj" || exit 1
 	if ! $CC $cflags -c -o "$out/replay_main.o" tests/fuzz/replay_main.c \
