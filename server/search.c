@@ -1,29 +1,9 @@
 /*
- * search.c - the FTS5 tokenizers, the search itself, "¿Quisiste decir…?",
- * title suggestions and indexing. Its neighbours: search_query.c (the
- * query language and the FTS5 expressions), search_snippet.c (snippets),
+ * search.c - the search itself, "¿Quisiste decir…?", title suggestions
+ * and indexing. Its neighbours: search_tokenize.c (words, stemming, the
+ * FTS5 tokenizers and search_register), search_query.c (the query
+ * language and the FTS5 expressions), search_snippet.c (snippets),
  * search_rank.c (ranking); search_int.h is what they share.
- *
- * Words are runs of letters and digits (any script; accents and combining
- * marks included); everything else separates them. The same scanner
- * (search_scan_word) serves the tokenizers, the query parser and the
- * snippets, so a word the parser emits always tokenizes to exactly one
- * token: the expressions we build never hold an empty or a split phrase.
- *
- * The "oficio" tokenizer folds each word (case, diacritics) and stems it.
- * In documents it also emits the folded surface form as a colocated token
- * when it differs from the stem, so a prefix query (which is folded but not
- * stemmed) matches what the user sees: "devoluc"* finds "devolución",
- * whose stem is "devolu". Colocated tokens do not count towards document
- * length, so bm25 is unaffected.
- *
- * Spanish folding loses the written accent that Snowball relies on to tell
- * "devolución" (stem "devolu") from "devolucion" (no rule fires), while
- * the plural "devoluciones" carries none. Before stemming we therefore
- * strip the plural of the accent-shifting -nes/-eses words and restore the
- * accent of a final -ion, so both spellings and the plural meet. After
- * Snowball, the stems of common stem-changing verbs ("muestra", "cierra",
- * "devuelve") are mapped to their infinitive's ("mostrar"...).
  *
  * A search tries every word, and from three words on, when that finds
  * few pages, every word but one (a page may say "archivo" where the user
@@ -38,11 +18,9 @@
  *
  * Caveats: prepared statements, and the snippets' stemmer, are cached per
  * thread (see "statements" below for their lifetime and search_release).
- * A stemmer is not thread-safe: each tokenizer instance, each
- * connection's SQL function and each thread's snippet maker owns one.
- * search_run queues its search_log row (searchlog.h) unless no_log is set.
- * Still about 1,330 lines, past the style's 1,000: the words, stemming and
- * tokenizers (up to search_register) would be the next to split out.
+ * A stemmer is not thread-safe (search_tokenize.c): each thread's snippet
+ * maker owns one. search_run queues its search_log row (searchlog.h)
+ * unless no_log is set.
  */
 #include "search.h"
 #include "search_int.h"
@@ -53,7 +31,6 @@
 #include "text.h"
 #include "searchlog.h"
 
-#include <libstemmer.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,445 +39,6 @@
 
 #define MAX_RESULTS 100
 #define MAX_OFFSET 10000 /* deeper pages are never read; bounds the sort */
-
-/* Written once at start-up (search_set_language), read-only afterwards. */
-const char *search_stem_algorithm = "spanish";
-
-int search_set_language(const char *lang)
-{
-	if (!lang)
-		return -1;
-	if (!strcmp(lang, "es") || !strcmp(lang, "spanish"))
-		search_stem_algorithm = "spanish";
-	else if (!strcmp(lang, "en") || !strcmp(lang, "english"))
-		search_stem_algorithm = "english";
-	else
-		return -1;
-	return 0;
-}
-
-/* ---- words ------------------------------------------------------------ */
-
-/* Combining marks (NFD accents), soft hyphens and zero-width characters:
- * dropped inside a word ("devolucio\u0301n", "devo\u00adlución"), so they
- * neither split nor change it. */
-static bool is_ignorable(uint32_t c)
-{
-	return (c >= 0x300 && c <= 0x36F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
-	       (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
-	       (c >= 0xFE20 && c <= 0xFE2F) || c == 0xAD || (c >= 0x200B && c <= 0x200D) ||
-	       c == 0x2060 || c == 0xFEFF;
-}
-
-/* Letters and digits. Outside Latin-1 we list what is *not* a word
- * (punctuation, symbols, spaces, emoji, U+FFFD for bad bytes), which keeps
- * every script's letters searchable without Unicode tables. */
-bool search_is_word(uint32_t c)
-{
-	if (c < 0x80)
-		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-	if (c < 0xC0)
-		return false; /* C1 controls, Latin-1 punctuation, ª º */
-	if (c == 0xD7 || c == 0xF7)
-		return false;
-	if (c < 0x2B0)
-		return true;
-	if (c < 0x370) /* modifier letters and marks (see is_ignorable) */
-		return false;
-	if ((c >= 0x2000 && c <= 0x2BFF) || (c >= 0x2E00 && c <= 0x2E7F) ||
-	    (c >= 0x3000 && c <= 0x303F) || (c >= 0xD800 && c <= 0xF8FF) ||
-	    (c >= 0xFE00 && c <= 0xFE1F) || (c >= 0xFE30 && c <= 0xFE6F) ||
-	    (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
-	    (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) ||
-	    (c >= 0xFFF0 && c <= 0xFFFF) || c == 0xFEFF || (c >= 0x1F000 && c <= 0x1FAFF) ||
-	    c >= 0xE0000 || c == 0x37E || c == 0x387 || c == 0x589 || c == 0x5BE || c == 0x5C0 ||
-	    c == 0x5C3 || c == 0x5C6 || c == 0x5F3 || c == 0x5F4 || (c >= 0x60C && c <= 0x60D) ||
-	    c == 0x61B || c == 0x61F || (c >= 0x66A && c <= 0x66D))
-		return false;
-	return true;
-}
-
-/* Scan the word starting at s[*i] (a word character), appending its folded
- * form (ignorables dropped) to out; *i ends after the word. */
-static bool is_ascii_word(unsigned char b)
-{
-	return (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z');
-}
-
-void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
-{
-	while (*i < n) {
-		size_t at = *i, run = at;
-		uint32_t c;
-		/* Runs of ASCII letters and digits, most of any Spanish text,
-		 * are folded in one go (indexing time). */
-		while (run < n && is_ascii_word((unsigned char)s[run]))
-			run++;
-		if (run > at) {
-			if (buf_grow(out, run - at) == 0) {
-				for (size_t k = at; k < run; k++)
-					out->data[out->len++] =
-					    (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]);
-				out->data[out->len] = '\0';
-			}
-			*i = run;
-			if (run == n || (unsigned char)s[run] < 0x80)
-				break; /* ASCII punctuation or space */
-		}
-		at = *i;
-		c = text_utf8_next(s, n, i);
-		if (is_ignorable(c))
-			continue;
-		if (!search_is_word(c)) {
-			*i = at;
-			break;
-		}
-		text_utf8_put(out, text_fold(c));
-	}
-}
-
-static bool has_digit(const char *w, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		if (w[k] >= '0' && w[k] <= '9')
-			return true;
-	return false;
-}
-
-static bool is_vowel(char c)
-{
-	return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u';
-}
-
-/* ---- stemming --------------------------------------------------------- */
-
-struct stemmer {
-	struct sb_stemmer *sb; /* NULL: fold only */
-	bool spanish;          /* apply the accent repair before Snowball */
-};
-
-static int stemmer_init(struct stemmer *st, const char *algorithm)
-{
-	st->spanish = !strcmp(algorithm, "spanish");
-	st->sb = sb_stemmer_new(algorithm, "UTF_8");
-	return st->sb ? 0 : -1;
-}
-
-/* Stem-changing verbs: Snowball stems "muestra" to "muestr" and "mostrar"
- * to "mostr", so a search for what to do ("mostrar", "devolver",
- * "cerrar la caja") missed the page that says what it does ("muestra",
- * "devuelve", "cierra"). The stems of the changed forms of the common
- * ones are mapped to the infinitive's stem. A list rather than a rule
- * (ue -> o, ie -> e): the rule would also merge "tienda" with "tender"
- * and "puerta" with "portar"; and not "cuenta", mostly the noun ("la
- * cuenta del cliente", "tener en cuenta"), not "contar". Snowball also
- * takes the present of the -arar verbs for an -ara subjunctive
- * ("compara" -> "comp", "comparar" -> "compar"): those four are here
- * too. Sorted by the first column (bsearch). */
-static const char *const verb_stems[][2] = {
-    {"acuerd", "acord"},     {"acuest", "acost"},     {"adviert", "advert"},
-    {"almuerz", "almorz"},   {"atiend", "atend"},     {"calient", "calent"},
-    {"cierr", "cerr"},       {"comienz", "comenz"},   {"comp", "compar"},
-    {"consig", "consegu"},   {"conviert", "convert"}, {"corrig", "correg"},
-    {"cuest", "cost"},       {"decl", "declar"},      {"defiend", "defend"},
-    {"demuestr", "demostr"}, {"despid", "desped"},    {"despiert", "despert"},
-    {"devuelv", "devolv"},   {"duerm", "dorm"},       {"elig", "eleg"},
-    {"empiez", "empez"},     {"enciend", "encend"},   {"encuentr", "encontr"},
-    {"entiend", "entend"},   {"extiend", "extend"},   {"impid", "imped"},
-    {"jueg", "jug"},         {"mid", "med"},          {"mient", "ment"},
-    {"muestr", "mostr"},     {"muev", "mov"},         {"nieg", "neg"},
-    {"pid", "ped"},          {"piens", "pens"},       {"pierd", "perd"},
-    {"prefier", "prefer"},   {"prep", "prepar"},      {"prueb", "prob"},
-    {"pued", "pod"},         {"quier", "quer"},       {"recuerd", "record"},
-    {"refier", "refer"},     {"repit", "repet"},      {"requier", "requer"},
-    {"resuelv", "resolv"},   {"sep", "separ"},        {"sient", "sent"},
-    {"sig", "segu"},         {"sirv", "serv"},        {"tien", "ten"},
-    {"vien", "ven"},         {"vuelv", "volv"},
-};
-
-static int verb_cmp(const void *key, const void *elem)
-{
-	return strcmp(key, *(const char *const *)elem);
-}
-
-/* Replace the stem at out->data + start with its infinitive's stem. */
-static void unify_verb(struct buf *out, size_t start)
-{
-	const char *const *hit;
-	size_t n = sizeof(verb_stems) / sizeof(verb_stems[0]);
-
-	if (out->len - start > 8)
-		return;
-	hit = bsearch(out->data + start, verb_stems, n, sizeof(verb_stems[0]), verb_cmp);
-	if (!hit)
-		return;
-	buf_truncate(out, start);
-	buf_puts(out, hit[1]);
-}
-
-/* Append the stem of the folded word w[0..n) to out. */
-static void stem_append(struct stemmer *st, const char *w, size_t n, struct buf *out)
-{
-	char tmp[MAX_TOKEN + 2]; /* n <= MAX_TOKEN, and "ion" -> "ión" adds 1 */
-	size_t len = n, start;
-	const sb_symbol *r;
-
-	if (!st->sb || n > MAX_TOKEN || has_digit(w, n)) {
-		buf_append(out, w, n);
-		return;
-	}
-	memcpy(tmp, w, n);
-	if (st->spanish && len >= 5) {
-		/* devoluciones -> devolucion, almacenes -> almacen, intereses
-		 * -> interes: the singular's accent is lost by folding, so meet
-		 * it there; then devolucion -> devolución for Snowball. */
-		if ((!memcmp(tmp + len - 3, "nes", 3) && is_vowel(tmp[len - 4])) ||
-		    !memcmp(tmp + len - 4, "eses", 4))
-			len -= 2;
-		/* repetidamente -> repetida, as Snowball stems the adjective
-		 * ("repet") but cuts the adverb elsewhere ("repetid"). */
-		if (len >= 9 && !memcmp(tmp + len - 6, "amente", 6))
-			len -= 5;
-		if (len >= 5 && !memcmp(tmp + len - 3, "ion", 3)) {
-			memcpy(tmp + len - 2, "\xc3\xb3n", 3);
-			len++;
-		}
-	}
-	r = sb_stemmer_stem(st->sb, (const sb_symbol *)tmp, (int)len);
-	if (!r) {
-		fputs("oficio: out of memory\n", stderr);
-		abort();
-	}
-	if (sb_stemmer_length(st->sb) <= 0) {
-		buf_append(out, w, n);
-		return;
-	}
-	start = out->len;
-	text_fold_str(out, (const char *)r, (size_t)sb_stemmer_length(st->sb));
-	if (st->spanish)
-		unify_verb(out, start);
-}
-
-/* ---- tokenizers ------------------------------------------------------- */
-
-/* Stems of recent words: indexing a page stems every word, and most are
- * words seen moments ago ("el", "archivo", "cliente"); Snowball was a
- * fifth of an import's time. Direct-mapped by a hash of the word; words
- * longer than STEM_WORD bytes are stemmed every time. */
-#define STEM_SLOTS 2048
-#define STEM_WORD 31
-
-struct stem_slot {
-	unsigned char wlen, slen; /* wlen 0: empty */
-	char w[STEM_WORD];
-	char s[STEM_WORD + 8]; /* the verb table can lengthen a stem by 2 */
-};
-
-struct tokenizer {
-	struct stemmer st;
-	struct stem_slot *cache; /* STEM_SLOTS, when stemming */
-};
-
-/* Append the stem of the folded word w[0..n) to out, through the cache. */
-void search_stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf *out)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	struct stem_slot *e;
-	size_t start = out->len;
-
-	if (n > STEM_WORD) {
-		stem_append(&t->st, w, n, out);
-		return;
-	}
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ (unsigned char)w[k]) * 16777619u;
-	e = &t->cache[h & (STEM_SLOTS - 1)];
-	if (e->wlen == n && !memcmp(e->w, w, n)) {
-		buf_append(out, e->s, e->slen);
-		return;
-	}
-	stem_append(&t->st, w, n, out);
-	if (out->len - start <= sizeof(e->s)) {
-		e->wlen = (unsigned char)n;
-		memcpy(e->w, w, n);
-		e->slen = (unsigned char)(out->len - start);
-		memcpy(e->s, out->data + start, e->slen);
-	}
-}
-
-static const bool tok_stem = true, tok_plain = false; /* user data */
-
-/* Arguments: an optional language ("es", "en") overriding the process's. */
-static int tok_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
-{
-	struct tokenizer *t;
-	const char *algorithm = search_stem_algorithm;
-
-	*out = NULL;
-	if (argc > 1)
-		return SQLITE_ERROR;
-	if (argc == 1) {
-		if (!strcmp(argv[0], "es"))
-			algorithm = "spanish";
-		else if (!strcmp(argv[0], "en"))
-			algorithm = "english";
-		else
-			return SQLITE_ERROR;
-	}
-	t = xcalloc(1, sizeof(*t));
-	if (*(const bool *)ctx) {
-		if (stemmer_init(&t->st, algorithm) != 0) {
-			free(t);
-			return SQLITE_ERROR;
-		}
-		t->cache = xcalloc(STEM_SLOTS, sizeof(*t->cache));
-	}
-	*out = (Fts5Tokenizer *)t;
-	return SQLITE_OK;
-}
-
-static void tok_delete(Fts5Tokenizer *p)
-{
-	struct tokenizer *t = (struct tokenizer *)p;
-
-	if (t->st.sb)
-		sb_stemmer_delete(t->st.sb);
-	free(t->cache);
-	free(t);
-}
-
-/* Buffers are local, not in the tokenizer, so a nested call (FTS5 does not
- * make one today) could not clobber them; the stemmer's own buffer is
- * copied out before xToken runs. */
-static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int ntext,
-                        int (*xToken)(void *, int, const char *, int, int, int))
-{
-	struct tokenizer *t = (struct tokenizer *)p;
-	struct buf word = BUF_INIT, stem = BUF_INIT;
-	size_t n = ntext > 0 ? (size_t)ntext : 0, i = 0;
-	bool document = flags & FTS5_TOKENIZE_DOCUMENT;
-	/* snippet() and highlight() only count tokens and read their
-	 * offsets, never their text: skip the stemmer there (most of a
-	 * search's time otherwise). The same words are skipped, so the
-	 * positions agree with the index. */
-	bool fold_only = (flags & (FTS5_TOKENIZE_PREFIX | FTS5_TOKENIZE_AUX)) != 0;
-	int rc = SQLITE_OK;
-
-	while (i < n && rc == SQLITE_OK) {
-		size_t start = i;
-		uint32_t c = text_utf8_next(text, n, &i);
-		if (!search_is_word(c))
-			continue;
-		i = start;
-		buf_reset(&word);
-		search_scan_word(text, n, &i, &word);
-		if (word.len == 0 || word.len > MAX_TOKEN)
-			continue;
-		if (!t->st.sb || fold_only) {
-			rc = xToken(ctx, 0, word.data, (int)word.len, (int)start, (int)i);
-			continue;
-		}
-		buf_reset(&stem);
-		search_stem_cached(t, word.data, word.len, &stem);
-		rc = xToken(ctx, 0, stem.data, (int)stem.len, (int)start, (int)i);
-		if (rc == SQLITE_OK && document &&
-		    (stem.len != word.len || memcmp(stem.data, word.data, word.len)))
-			rc = xToken(ctx, FTS5_TOKEN_COLOCATED, word.data, (int)word.len, (int)start,
-			            (int)i);
-	}
-	buf_free(&word);
-	buf_free(&stem);
-	return rc;
-}
-
-/* oficio_key(text, stem): the folded words of text single-spaced, stemmed
- * when stem is true: "Devolución  tardía" -> "devolu tardi". Used to find
- * title prefixes (search_suggest). */
-static void key_append(struct stemmer *st, const char *s, size_t n, bool stem, struct buf *out)
-{
-	struct buf word = BUF_INIT;
-	size_t i = 0;
-
-	while (i < n) {
-		size_t start = i;
-		if (!search_is_word(text_utf8_next(s, n, &i)))
-			continue;
-		i = start;
-		buf_reset(&word);
-		search_scan_word(s, n, &i, &word);
-		if (word.len == 0 || word.len > MAX_TOKEN)
-			continue;
-		if (out->len)
-			buf_putc(out, ' ');
-		if (stem)
-			stem_append(st, word.data, word.len, out);
-		else
-			buf_append(out, word.data, word.len);
-	}
-	buf_free(&word);
-}
-
-static void sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct buf out = BUF_INIT;
-	const char *s = (const char *)sqlite3_value_text(argv[0]);
-	int n = sqlite3_value_bytes(argv[0]);
-
-	(void)argc;
-	if (s)
-		key_append(sqlite3_user_data(ctx), s, (size_t)n, sqlite3_value_int(argv[1]) != 0,
-		           &out);
-	sqlite3_result_text(ctx, out.data, (int)out.len, SQLITE_TRANSIENT);
-	buf_free(&out);
-}
-
-static void sql_key_free(void *p)
-{
-	struct stemmer *st = p;
-
-	if (st && st->sb)
-		sb_stemmer_delete(st->sb);
-	free(st);
-}
-
-int search_register(sqlite3 *db)
-{
-	fts5_tokenizer tok = {tok_create, tok_delete, tok_tokenize}; /* copied */
-	sqlite3_stmt *st = NULL;
-	fts5_api *api = NULL;
-	struct stemmer *fst;
-	int rc;
-
-	rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto out;
-	sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-	if (!api || api->iVersion < 2) {
-		rc = SQLITE_ERROR;
-		goto out;
-	}
-	rc = api->xCreateTokenizer(api, "oficio", (void *)&tok_stem, &tok, NULL);
-	if (rc == SQLITE_OK)
-		rc = api->xCreateTokenizer(api, "oficio_plain", (void *)&tok_plain, &tok, NULL);
-	if (rc == SQLITE_OK)
-		rc = search_rank_register(api);
-	if (rc != SQLITE_OK)
-		goto out;
-	fst = xcalloc(1, sizeof(*fst));
-	if (stemmer_init(fst, search_stem_algorithm) != 0) {
-		free(fst);
-		rc = SQLITE_ERROR;
-		goto out;
-	}
-	/* SQLite calls sql_key_free on failure too. */
-	rc = sqlite3_create_function_v2(db, "oficio_key", 2,
-	                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fst,
-	                                sql_key, NULL, NULL, sql_key_free);
-out:
-	sqlite3_finalize(st);
-	return rc;
-}
 
 /* ---- statements ------------------------------------------------------- */
 
@@ -545,8 +83,6 @@ static void cache_clear(struct stmt_cache *c)
 	c->bulk = false;
 }
 
-static void tok_delete(Fts5Tokenizer *p);
-
 static void cache_free(void *p)
 {
 	struct stmt_cache *c = p;
@@ -554,7 +90,7 @@ static void cache_free(void *p)
 	if (c) {
 		cache_clear(c);
 		if (c->snip_tok)
-			tok_delete((Fts5Tokenizer *)c->snip_tok);
+			search_stemmer_free(c->snip_tok);
 		free(c);
 	}
 }
@@ -642,14 +178,8 @@ struct tokenizer *search_thread_stemmer(void)
 {
 	struct stmt_cache *c = cache_get();
 
-	if (!c->snip_tok) {
-		c->snip_tok = xcalloc(1, sizeof(*c->snip_tok));
-		if (stemmer_init(&c->snip_tok->st, search_stem_algorithm) != 0) {
-			fputs("oficio: no stemmer\n", stderr);
-			abort();
-		}
-		c->snip_tok->cache = xcalloc(STEM_SLOTS, sizeof(*c->snip_tok->cache));
-	}
+	if (!c->snip_tok)
+		c->snip_tok = search_stemmer_new();
 	return c->snip_tok;
 }
 
@@ -933,7 +463,7 @@ static char *nearest_word(sqlite3 *db, const char *w)
 		int tn = sqlite3_column_bytes(st, 0);
 		long long docs = sqlite3_column_int64(st, 1);
 		int d;
-		if (!t || has_digit(t, (size_t)tn))
+		if (!t || search_has_digit(t, (size_t)tn))
 			continue;
 		d = distance(w, (int)n, t, tn, best_d < max ? best_d : max);
 		if (d > max || d > best_d || (d == best_d && docs <= best_docs))
@@ -966,7 +496,7 @@ static char *suggestion(sqlite3 *db, const struct search_params *p, const struct
 		const struct term *t = &pq->t[k];
 		if (t->neg || t->stop || t->op != T_WORD ||
 		    text_utf8_len(t->text.data, t->text.len) < 3 ||
-		    has_digit(t->text.data, t->text.len))
+		    search_has_digit(t->text.data, t->text.len))
 			continue;
 		repl[k] = nearest_word(db, t->text.data);
 		changed |= repl[k] != NULL;

@@ -1,7 +1,7 @@
 /*
  * search_int.h - what the files of the search share, and nothing else
- * includes: the word scanner and the per-thread stemmer (search.c), the
- * parsed query and the expressions built from it (search_query.c), and
+ * includes: the word scanner and the stemmer (search_tokenize.c), the
+ * per-thread snippet stemmer (search.c), the parsed query and the expressions built from it (search_query.c), and
  * the snippet maker (search_snippet.c). The search API is search.h.
  *
  * Invariant: a word is what search_scan_word reads, in the tokenizers,
@@ -24,7 +24,7 @@
 #define MAX_TERMS 32 /* words in one query, phrase words included */
 #define MAX_TOKEN 64 /* bytes of a folded word; longer is not indexed */
 
-/* ---- search.c: words and stems ---- */
+/* ---- search_tokenize.c: words and stems ---- */
 
 /* The Snowball algorithm, "spanish" or "english": written once at
  * start-up (search_set_language), read-only afterwards. */
@@ -39,15 +39,28 @@ bool search_is_word(uint32_t c);
  * and zero-width characters dropped) to out; *i ends after the word. */
 void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out);
 
-struct tokenizer; /* a stemmer with a cache of recent stems */
+/* Whether the n bytes at w hold an ASCII digit (such words are not
+ * stemmed, nor corrected). */
+bool search_has_digit(const char *w, size_t n);
 
-/* This thread's stemmer for the snippets, made on first use (aborts when
- * the language has no stemmer) and freed when the thread ends. */
-struct tokenizer *search_thread_stemmer(void);
+struct tokenizer; /* a stemmer with a cache of recent stems */
 
 /* Append the stem of the folded word w[0..n) to out, as the "oficio"
  * tokenizer indexes it. */
 void search_stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf *out);
+
+/* A new stemmer for search_stem_algorithm, with its cache; aborts when
+ * the language has no stemmer. Free it with search_stemmer_free. */
+struct tokenizer *search_stemmer_new(void);
+
+/* Free t (from search_stemmer_new). */
+void search_stemmer_free(struct tokenizer *t);
+
+/* ---- search.c: the snippets' stemmer ---- */
+
+/* This thread's stemmer for the snippets, made on first use (aborts when
+ * the language has no stemmer) and freed when the thread ends. */
+struct tokenizer *search_thread_stemmer(void);
 
 /* ---- search_query.c: the query language ---- */
 

@@ -1,5 +1,7 @@
 /*
- * template.c - the logic-less template engine and the message catalogues.
+ * template.c - the logic-less template engine: loading, parsing and
+ * rendering templates, and checking them against the message catalogues
+ * (i18n.c, which shares template_int.h with this file).
  *
  * Each template is parsed once, at load, into a flat array of nodes. A
  * section node records the index just past its body, so a render is a loop
@@ -16,18 +18,15 @@
  * it) and the bytes of a tag, which are never output, are reused to hold
  * the tag's name with its dots turned into NULs, ready for json_object_get.
  *
- * A catalogue is read whole; each line's key and value are cut in place
- * (NUL-terminated, escapes undone) and indexed by an open-addressing hash
- * table, so a message look-up is one hash and usually one compare.
- *
- * Caveats: sets and catalogues are immutable after load and are shared by
- * every thread; contexts are only read (borrowed references). A render
+ * Caveats: sets (and catalogues) are immutable after load and are shared
+ * by every thread; contexts are only read (borrowed references). A render
  * visits at most MAX_STEPS nodes and adds at most MAX_OUTPUT bytes:
  * sections over arrays nest multiplicatively, and a runaway render must
  * fail in milliseconds, not stall an event loop. A list page of 10,000
  * items uses well under a tenth of either.
  */
 #include "template.h"
+#include "template_int.h"
 
 #include "buf.h"
 #include "text.h"
@@ -83,33 +82,9 @@ struct tmpl_set {
 	size_t n;
 };
 
-struct msg {
-	const char *key;   /* NUL-terminated, inside the catalogue's text */
-	const char *value; /* unescaped, NUL-terminated, inside the text */
-	unsigned line;
-};
-
-struct catalog {
-	char lang[3];     /* "es" */
-	char *path;       /* shown in errors */
-	char *text;       /* the file; keys and values are cut in place */
-	struct msg *msgs; /* in file order */
-	size_t nmsgs;
-	uint32_t *slot; /* msgs index + 1, or 0 for an empty slot */
-	size_t mask;    /* slot count - 1; the count is a power of two */
-};
-
-struct i18n {
-	struct catalog *cats; /* sorted by lang */
-	size_t ncats;
-};
-
 /* Errors. */
 
-static void perr(struct buf *err, const char *path, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void perr(struct buf *err, const char *path, unsigned line, const char *fmt, ...)
+void tmpl_perr(struct buf *err, const char *path, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -139,7 +114,7 @@ static void show(struct buf *b, const char *s, size_t n)
 }
 
 /* "path:line: what 'name'\n" */
-static void perr_name(struct buf *err, const char *path, unsigned line, const char *what,
+void tmpl_perr_name(struct buf *err, const char *path, unsigned line, const char *what,
                       const char *s, size_t n)
 {
 	buf_printf(err, "%s:%u: %s ", path, line, what);
@@ -186,7 +161,7 @@ static bool valid_path(const char *s, size_t n)
 }
 
 /* A template, partial or message name: [A-Za-z0-9_.-]+. */
-static bool valid_key(const char *s, size_t n)
+bool tmpl_valid_key(const char *s, size_t n)
 {
 	size_t i;
 
@@ -236,7 +211,7 @@ static int check_utf8(const char *path, const char *s, size_t n, struct buf *err
 		nl = memchr(s + i, '\n', n - i);
 		e = nl ? (size_t)(nl - s) : n;
 		if (!text_utf8_valid(s + i, e - i)) {
-			perr(err, path, line, "invalid UTF-8 or NUL byte");
+			tmpl_perr(err, path, line, "invalid UTF-8 or NUL byte");
 			return -1;
 		}
 		i = e + 1;
@@ -246,7 +221,7 @@ static int check_utf8(const char *path, const char *s, size_t n, struct buf *err
 }
 
 /* Read a whole file (at most MAX_FILE bytes), NUL-terminated. */
-static char *read_all(const char *path, size_t *len, struct buf *err)
+char *tmpl_read_all(const char *path, size_t *len, struct buf *err)
 {
 	struct buf b = BUF_INIT;
 	FILE *f;
@@ -255,12 +230,12 @@ static char *read_all(const char *path, size_t *len, struct buf *err)
 
 	f = fopen(path, "rb");
 	if (!f) {
-		perr(err, path, 0, "%s", strerror(errno));
+		tmpl_perr(err, path, 0, "%s", strerror(errno));
 		return NULL;
 	}
 	for (;;) {
 		if (buf_grow(&b, 65536) < 0 || b.len > MAX_FILE) {
-			perr(err, path, 0, "larger than %zu bytes", MAX_FILE);
+			tmpl_perr(err, path, 0, "larger than %zu bytes", MAX_FILE);
 			goto out;
 		}
 		got = fread(b.data + b.len, 1, 65536, f);
@@ -270,11 +245,11 @@ static char *read_all(const char *path, size_t *len, struct buf *err)
 			break;
 	}
 	if (ferror(f)) {
-		perr(err, path, 0, "read error");
+		tmpl_perr(err, path, 0, "read error");
 		goto out;
 	}
 	if (b.len > MAX_FILE) {
-		perr(err, path, 0, "larger than %zu bytes", MAX_FILE);
+		tmpl_perr(err, path, 0, "larger than %zu bytes", MAX_FILE);
 		goto out;
 	}
 	*len = b.len;
@@ -285,7 +260,7 @@ out:
 	return data;
 }
 
-static int cmp_str(const void *a, const void *b)
+int tmpl_cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -358,21 +333,21 @@ static int parse_tag(struct parser *p, char sig, size_t b, size_t e, unsigned li
 	if (sig == '!')
 		return 0;
 	if (sig == '=' || sig == '&') {
-		perr(p->err, path, line, "{{%c is not supported%s", sig,
+		tmpl_perr(p->err, path, line, "{{%c is not supported%s", sig,
 		     sig == '&' ? "; raw output is {{{name}}}" : "");
 		return -1;
 	}
 	if (b == e) {
-		perr(p->err, path, line, "empty name in tag");
+		tmpl_perr(p->err, path, line, "empty name in tag");
 		return -1;
 	}
-	if (key ? !valid_key(s + b, e - b) : !valid_path(s + b, e - b)) {
-		perr_name(p->err, path, line, "bad name", s + b, e - b);
+	if (key ? !tmpl_valid_key(s + b, e - b) : !valid_path(s + b, e - b)) {
+		tmpl_perr_name(p->err, path, line, "bad name", s + b, e - b);
 		return -1;
 	}
 	if (sig == '/') {
 		if (!p->nopen) {
-			perr_name(p->err, path, line, "closing tag without a section:", s + b,
+			tmpl_perr_name(p->err, path, line, "closing tag without a section:", s + b,
 			          e - b);
 			return -1;
 		}
@@ -411,7 +386,7 @@ static int parse_tag(struct parser *p, char sig, size_t b, size_t e, unsigned li
 		break;
 	}
 	if ((kind == NODE_SECTION || kind == NODE_INVERTED) && p->nopen == MAX_DEPTH) {
-		perr(p->err, path, line, "sections nested deeper than %d", MAX_DEPTH);
+		tmpl_perr(p->err, path, line, "sections nested deeper than %d", MAX_DEPTH);
 		return -1;
 	}
 	nd = add_node(p, kind, line);
@@ -457,13 +432,13 @@ static int parse(struct tmpl *t, struct buf *err)
 		in = o + 2 + (sig != 0);
 		cb = find2(s, n, in, '}'); /* the closing braces */
 		if (cb == n) {
-			perr(err, t->path, line, "unclosed tag");
+			tmpl_perr(err, t->path, line, "unclosed tag");
 			return -1;
 		}
 		e = cb + 2;
 		if (triple) {
 			if (s[e] != '}') {
-				perr(err, t->path, line, "unclosed {{{ tag (want }}})");
+				tmpl_perr(err, t->path, line, "unclosed {{{ tag (want }}})");
 				return -1;
 			}
 			e++;
@@ -563,7 +538,7 @@ static int walk(struct tmpl_set *set, size_t i, unsigned char *state, size_t *pa
 				return -1;
 			d += 1 + set->t[u].deep;
 			if (d > MAX_DEPTH) {
-				perr(err, t->path, nd->line,
+				tmpl_perr(err, t->path, nd->line,
 				     "sections and partials nested deeper "
 				     "than %d through {{>%s}}",
 				     MAX_DEPTH, nd->s);
@@ -596,7 +571,7 @@ static int link_partials(struct tmpl_set *set, struct buf *err)
 				continue;
 			u = find_tmpl(set, nd->s);
 			if (!u) {
-				perr_name(err, t->path, nd->line, "unknown partial", nd->s,
+				tmpl_perr_name(err, t->path, nd->line, "unknown partial", nd->s,
 				          nd->len);
 				rc = -1;
 				continue;
@@ -628,14 +603,14 @@ static struct tmpl_set *build(struct tmpl *t, size_t n, struct buf *err)
 	set->n = n;
 	qsort(t, n, sizeof *t, cmp_tmpl);
 	for (i = 0; i < n; i++) {
-		if (!valid_key(t[i].name, strlen(t[i].name))) {
-			perr(err, t[i].path, 0, "bad template name");
+		if (!tmpl_valid_key(t[i].name, strlen(t[i].name))) {
+			tmpl_perr(err, t[i].path, 0, "bad template name");
 			rc = -1;
 		} else if (i > 0 && strcmp(t[i - 1].name, t[i].name) == 0) {
-			perr(err, t[i].path, 0, "duplicate template name");
+			tmpl_perr(err, t[i].path, 0, "duplicate template name");
 			rc = -1;
 		} else if (t[i].srclen > MAX_FILE) {
-			perr(err, t[i].path, 0, "larger than %zu bytes", MAX_FILE);
+			tmpl_perr(err, t[i].path, 0, "larger than %zu bytes", MAX_FILE);
 			rc = -1;
 		} else if (parse(&t[i], err) < 0) {
 			rc = -1;
@@ -675,7 +650,7 @@ struct tmpl_set *tmpl_load(const char *dir, struct buf *err)
 
 	d = opendir(dir);
 	if (!d) {
-		perr(err, dir, 0, "%s", strerror(errno));
+		tmpl_perr(err, dir, 0, "%s", strerror(errno));
 		return NULL;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -696,7 +671,7 @@ struct tmpl_set *tmpl_load(const char *dir, struct buf *err)
 		memset(&t[n], 0, sizeof *t);
 		t[n].name = xstrndup(de->d_name, len - 5);
 		t[n].path = buf_detach(&path);
-		t[n].src = read_all(t[n].path, &t[n].srclen, err);
+		t[n].src = tmpl_read_all(t[n].path, &t[n].srclen, err);
 		if (!t[n].src)
 			rc = -1;
 		n++;
@@ -750,8 +725,6 @@ struct render {
 	size_t depth;                 /* contexts on the stack */
 	json_t *stack[MAX_DEPTH + 1]; /* the root context, then sections */
 };
-
-static const char *cat_get(const struct catalog *c, const char *key);
 
 static json_t *lookup(const struct render *r, const struct node *nd)
 {
@@ -882,9 +855,9 @@ static int render_range(struct render *r, const struct tmpl *t, size_t from, siz
 		case NODE_MSG:
 			msg = NULL;
 			if (r->cat)
-				msg = cat_get(r->cat, nd->s);
+				msg = i18n_cat_get(r->cat, nd->s);
 			if (!msg && r->fallback && r->fallback != r->cat)
-				msg = cat_get(r->fallback, nd->s);
+				msg = i18n_cat_get(r->fallback, nd->s);
 			if (!msg)
 				msg = nd->s;
 			buf_html(r->out, msg, strlen(msg));
@@ -915,18 +888,6 @@ static int render_range(struct render *r, const struct tmpl *t, size_t from, siz
 	return 0;
 }
 
-static const struct catalog *cat_find(const struct i18n *msgs, const char *lang)
-{
-	size_t i;
-
-	if (!msgs || !lang)
-		return NULL;
-	for (i = 0; i < msgs->ncats; i++)
-		if (strcmp(msgs->cats[i].lang, lang) == 0)
-			return &msgs->cats[i];
-	return NULL;
-}
-
 int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, const struct i18n *msgs,
                 const char *lang, struct buf *out)
 {
@@ -936,8 +897,8 @@ int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, const
 	if (!t)
 		return -1;
 	r.set = set;
-	r.cat = cat_find(msgs, lang);
-	r.fallback = cat_find(msgs, "es");
+	r.cat = i18n_cat_find(msgs, lang);
+	r.fallback = i18n_cat_find(msgs, "es");
 	r.out = out;
 	r.steps = 0;
 	r.limit = out->len + MAX_OUTPUT;
@@ -950,228 +911,9 @@ int tmpl_render(const struct tmpl_set *set, const char *name, json_t *ctx, const
 	return 0;
 }
 
-/* Catalogues. */
-
-static uint32_t hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static const char *cat_get(const struct catalog *c, const char *key)
-{
-	size_t h = hash(key) & c->mask;
-	const struct msg *m;
-
-	while (c->slot[h]) {
-		m = &c->msgs[c->slot[h] - 1];
-		if (strcmp(m->key, key) == 0)
-			return m->value;
-		h = (h + 1) & c->mask;
-	}
-	return NULL;
-}
-
-/* Undo "\n" and "\\" in place; other backslashes stay as written. */
-static void unescape(char *s, size_t n)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 1 < n && (s[i + 1] == 'n' || s[i + 1] == '\\')) {
-			s[o++] = s[i + 1] == 'n' ? '\n' : '\\';
-			i++;
-		} else {
-			s[o++] = s[i];
-		}
-	}
-	s[o] = '\0';
-}
-
-/* Cut c->text (len bytes) into messages and index them. */
-static int parse_catalog(struct catalog *c, size_t len, struct buf *err)
-{
-	char *s = c->text;
-	size_t i = 0, e, cap = 0, n, kn, vn, slots, h;
-	const char *nl, *ln, *k, *eq;
-	unsigned line = 0;
-	int rc = 0;
-
-	while (i < len) {
-		nl = memchr(s + i, '\n', len - i);
-		e = nl ? (size_t)(nl - s) : len;
-		ln = s + i;
-		n = e - i;
-		i = e + 1;
-		line++;
-		if (n && ln[n - 1] == '\r')
-			n--;
-		if (!text_utf8_valid(ln, n)) {
-			perr(err, c->path, line, "invalid UTF-8 or NUL byte");
-			rc = -1;
-			continue;
-		}
-		ln = text_trim(ln, &n);
-		if (n == 0 || ln[0] == '#')
-			continue;
-		eq = memchr(ln, '=', n);
-		if (!eq) {
-			perr(err, c->path, line, "expected key = value");
-			rc = -1;
-			continue;
-		}
-		kn = (size_t)(eq - ln);
-		k = text_trim(ln, &kn);
-		if (!valid_key(k, kn)) {
-			if (kn)
-				perr_name(err, c->path, line, "bad key", k, kn);
-			else
-				perr(err, c->path, line, "empty key");
-			rc = -1;
-			continue;
-		}
-		vn = n - (size_t)(eq + 1 - ln);
-		eq = text_trim(eq + 1, &vn);
-		if (c->nmsgs == cap) {
-			cap = cap ? cap * 2 : 64;
-			c->msgs = xrealloc(c->msgs, cap * sizeof *c->msgs);
-		}
-		/* Both ends are inside this line of our own copy: the byte
-		 * after the key is a blank or '=', after the value a blank,
-		 * '\r', '\n' or the final NUL. */
-		s[(size_t)(k - s) + kn] = '\0';
-		unescape(s + (eq - s), vn);
-		c->msgs[c->nmsgs].key = k;
-		c->msgs[c->nmsgs].value = eq;
-		c->msgs[c->nmsgs].line = line;
-		c->nmsgs++;
-	}
-	/* At most half full, so probes stay short. */
-	for (slots = 8; slots < 2 * c->nmsgs; slots *= 2)
-		;
-	c->mask = slots - 1;
-	c->slot = xcalloc(slots, sizeof *c->slot);
-	for (i = 0; i < c->nmsgs; i++) {
-		const struct msg *m = &c->msgs[i];
-		for (h = hash(m->key) & c->mask; c->slot[h]; h = (h + 1) & c->mask) {
-			if (strcmp(c->msgs[c->slot[h] - 1].key, m->key) == 0)
-				break;
-		}
-		if (c->slot[h]) {
-			perr(err, c->path, m->line, "duplicate key '%s' (first at line %u)", m->key,
-			     c->msgs[c->slot[h] - 1].line);
-			rc = -1;
-			continue;
-		}
-		c->slot[h] = (uint32_t)i + 1;
-	}
-	return rc;
-}
-
-static bool lang_name(const char *s)
-{
-	return s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z' && s[2] == '\0';
-}
-
-struct i18n *i18n_load(const char *dir, struct buf *err)
-{
-	struct i18n *msgs = xcalloc(1, sizeof *msgs);
-	char **names = NULL;
-	size_t n = 0, cap = 0, i, len;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int rc = -1;
-
-	d = opendir(dir);
-	if (!d) {
-		perr(err, dir, 0, "%s", strerror(errno));
-		goto out;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!lang_name(de->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 8;
-			names = xrealloc(names, cap * sizeof *names);
-		}
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
-	msgs->cats = xcalloc(n, sizeof *msgs->cats);
-	rc = 0;
-	for (i = 0; i < n; i++) {
-		struct catalog *c = &msgs->cats[msgs->ncats];
-		struct buf path = BUF_INIT;
-
-		buf_printf(&path, "%s/%s", dir, names[i]);
-		if (stat(path.data, &st) < 0 || !S_ISREG(st.st_mode)) {
-			buf_free(&path);
-			continue;
-		}
-		memcpy(c->lang, names[i], 3);
-		c->path = buf_detach(&path);
-		msgs->ncats++;
-		c->text = read_all(c->path, &len, err);
-		if (!c->text || parse_catalog(c, len, err) < 0)
-			rc = -1;
-	}
-	if (rc == 0 && !cat_find(msgs, "es")) {
-		perr(err, dir, 0, "no catalogue 'es' (the fallback language)");
-		rc = -1;
-	}
-out:
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (rc < 0) {
-		i18n_free(msgs);
-		return NULL;
-	}
-	return msgs;
-}
-
-void i18n_free(struct i18n *msgs)
-{
-	size_t i;
-
-	if (!msgs)
-		return;
-	for (i = 0; i < msgs->ncats; i++) {
-		free(msgs->cats[i].path);
-		free(msgs->cats[i].text);
-		free(msgs->cats[i].msgs);
-		free(msgs->cats[i].slot);
-	}
-	free(msgs->cats);
-	free(msgs);
-}
-
-const char *i18n_get(const struct i18n *msgs, const char *lang, const char *key)
-{
-	const struct catalog *c = cat_find(msgs, lang);
-	const char *v = NULL;
-
-	if (c)
-		v = cat_get(c, key);
-	if (!v && (c = cat_find(msgs, "es")) != NULL)
-		v = cat_get(c, key);
-	return v ? v : key;
-}
-
-int i18n_has_lang(const struct i18n *msgs, const char *lang)
-{
-	return cat_find(msgs, lang) != NULL;
-}
-
 int tmpl_check_messages(const struct tmpl_set *set, const struct i18n *msgs, struct buf *err)
 {
-	const struct catalog *es = cat_find(msgs, "es"), *c;
+	const struct catalog *es = i18n_cat_find(msgs, "es"), *c;
 	size_t i, j, k;
 	int rc = 0;
 
@@ -1187,9 +929,9 @@ int tmpl_check_messages(const struct tmpl_set *set, const struct i18n *msgs, str
 				continue;
 			for (k = 0; k < msgs->ncats; k++) {
 				c = &msgs->cats[k];
-				if (cat_get(c, nd->s))
+				if (i18n_cat_get(c, nd->s))
 					continue;
-				perr(err, t->path, nd->line, "message '%s' missing from %s", nd->s,
+				tmpl_perr(err, t->path, nd->line, "message '%s' missing from %s", nd->s,
 				     c->path);
 				rc = -1;
 			}
@@ -1200,16 +942,16 @@ int tmpl_check_messages(const struct tmpl_set *set, const struct i18n *msgs, str
 		if (c == es)
 			continue;
 		for (j = 0; j < es->nmsgs; j++) {
-			if (cat_get(c, es->msgs[j].key))
+			if (i18n_cat_get(c, es->msgs[j].key))
 				continue;
-			perr(err, c->path, 0, "missing '%s' (%s:%u)", es->msgs[j].key, es->path,
+			tmpl_perr(err, c->path, 0, "missing '%s' (%s:%u)", es->msgs[j].key, es->path,
 			     es->msgs[j].line);
 			rc = -1;
 		}
 		for (j = 0; j < c->nmsgs; j++) {
-			if (cat_get(es, c->msgs[j].key))
+			if (i18n_cat_get(es, c->msgs[j].key))
 				continue;
-			perr(err, c->path, c->msgs[j].line, "'%s' is not in %s", c->msgs[j].key,
+			tmpl_perr(err, c->path, c->msgs[j].line, "'%s' is not in %s", c->msgs[j].key,
 			     es->path);
 			rc = -1;
 		}
