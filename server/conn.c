@@ -259,6 +259,17 @@ void conn_request(struct conns *cs, struct evhttp_request *ev)
 	evhttp_request_set_on_complete_cb(ev, on_conn_reply_sent, c);
 }
 
+bool conns_sending(const struct conns *cs)
+{
+	if (!cs)
+		return false;
+	for (size_t i = 0; i < CONN_BUCKETS; i++)
+		for (const struct conn *c = cs->bucket[i]; c; c = c->next)
+			if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+				return true;
+	return false;
+}
+
 void conns_free(struct conns *cs)
 {
 	if (!cs)

@@ -10,6 +10,8 @@
 #ifndef OFICIO_CONN_H
 #define OFICIO_CONN_H
 
+#include <stdbool.h>
+
 struct evhttp;
 struct evhttp_request;
 struct conns;
@@ -28,6 +30,10 @@ void conns_watch(struct conns *cs, struct evhttp *http);
  * connection waits for the next request's first byte. Does nothing for a
  * connection cs does not watch. */
 void conn_request(struct conns *cs, struct evhttp_request *ev);
+
+/* True while a reply is still being written to one of cs's connections
+ * (shutdown waits for it: a reply handed to evhttp is not yet sent). */
+bool conns_sending(const struct conns *cs);
 
 /* Free cs and the connections left in it (those evhttp freed before
  * they were adopted): call after evhttp_free on every evhttp it watches,

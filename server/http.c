@@ -840,7 +840,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 			evhttp_del_accept_socket(w->http, w->bound);
 		w->bound = NULL;
 	}
-	if (w->stopping && (w->inflight == 0 || (int64_t)time(NULL) > w->stop_deadline))
+	/* Done when no request is in flight and every reply handed to evhttp
+	 * has left (with the header deadline off, connections are not known:
+	 * then only the former), or at the deadline. */
+	if (w->stopping && ((w->inflight == 0 && !conns_sending(w->conns)) ||
+			    (int64_t)time(NULL) > w->stop_deadline))
 		event_base_loopexit(w->base, NULL);
 }
 
