@@ -77,6 +77,7 @@ struct config {
 	size_t max_upload;        /* default 10 MiB */
 	int timeout_s;            /* evhttp's: per read or write, so idle time */
 	int header_timeout_s;     /* a request line and headers, first byte to last */
+	bool no_search_cache;     /* run every search afresh (search_ui.c) */
 };
 
 /* Read-only state shared by every thread. */

@@ -209,7 +209,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		} else if (strcmp(a, "--public-read") == 0) {
 			o->cfg.public_read = true;
 		} else if (strcmp(a, "--no-search-cache") == 0) {
-			search_cache = false;
+			o->cfg.no_search_cache = true;
 		} else if (strcmp(a, "--secure-cookies") == 0) {
 			o->cfg.secure_cookies = true;
 		} else if (strcmp(a, "--trust-proxy") == 0) {

@@ -5,8 +5,6 @@
 #ifndef OFICIO_ROUTES_H
 #define OFICIO_ROUTES_H
 
-#include <stdbool.h>
-
 struct server;
 struct req;
 
@@ -41,8 +39,7 @@ int me_settings(struct req *r);
 int admin_users(struct req *r);
 int admin_user_add(struct req *r);
 int admin_user_update(struct req *r);
-/* search_ui.c; search_cache is false with --no-search-cache */
-extern bool search_cache;
+/* search_ui.c */
 int search_page(struct req *r);
 int api_search(struct req *r);
 int api_suggest(struct req *r);

@@ -536,7 +536,7 @@ static int title_words(const struct parsed *pq)
 	return n;
 }
 
-static void log_search(const struct search_params *p, const char *norm, long long hits)
+void search_log(const struct search_params *p, const char *norm, long long hits)
 {
 	if (p->no_log || !*norm)
 		return;
@@ -611,7 +611,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		if (full < 3)
 			sugg = suggestion(db, p, &pq, full);
 	}
-	log_search(p, norm.data, total);
+	search_log(p, norm.data, total);
 	res = json_object();
 	json_object_set_new(res, "total", json_integer(total));
 	json_object_set_new(res, "results", results);
@@ -648,15 +648,7 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 	if (limit < 1 || limit > 20)
 		limit = limit < 1 ? 1 : 20;
 	buf_puts(&expr, "{title} : (");
-	while (i < n && words < SUGGEST_WORDS) {
-		size_t at = i;
-		if (!search_is_word(text_utf8_next(q, n, &i)))
-			continue;
-		i = at;
-		buf_reset(&w);
-		search_scan_word(q, n, &i, &w);
-		if (w.len == 0 || w.len > MAX_TOKEN)
-			continue;
+	while (words < SUGGEST_WORDS && search_next_word(q, n, &i, NULL, &w)) {
 		if (words++)
 			buf_puts(&expr, " AND ");
 		buf_putc(&expr, '"');

@@ -116,6 +116,11 @@ struct search_params {
  * owns the object. */
 json_t *search_run(sqlite3 *db, const struct search_params *p);
 
+/* Queue the search_log row search_run queues for p, given its normalised
+ * query (p->norm) and hits: for a search answered without running it
+ * again (search_ui.c's cache). Nothing when no_log or norm is empty. */
+void search_log(const struct search_params *p, const char *norm, long long hits);
+
 /* Title suggestions for search-as-you-type: up to limit (1..20) visible
  * pages (the rules of search_run, never archived) whose title has every
  * finished word (stemmed) and a word starting with the last one when it is

@@ -39,6 +39,12 @@ bool search_is_word(uint32_t c);
  * and zero-width characters dropped) to out; *i ends after the word. */
 void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out);
 
+/* The next indexed word of s[0..n) from *i on: what is not a word is
+ * skipped, and so are words of more than MAX_TOKEN bytes; word gets the
+ * folded word (search_scan_word), *start (if not NULL) its first byte and
+ * *i the byte after it. False at the end of s. */
+bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct buf *word);
+
 /* Whether the n bytes at w hold an ASCII digit (such words are not
  * stemmed, nor corrected). */
 bool search_has_digit(const char *w, size_t n);

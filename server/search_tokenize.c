@@ -145,6 +145,24 @@ void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 	}
 }
 
+bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct buf *word)
+{
+	while (*i < n) {
+		size_t at = *i;
+		if (!search_is_word(text_utf8_next(s, n, i)))
+			continue;
+		*i = at;
+		buf_reset(word);
+		search_scan_word(s, n, i, word);
+		if (word->len == 0 || word->len > MAX_TOKEN)
+			continue;
+		if (start)
+			*start = at;
+		return true;
+	}
+	return false;
+}
+
 bool search_has_digit(const char *w, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -371,17 +389,9 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	 * positions agree with the index. */
 	bool fold_only = (flags & (FTS5_TOKENIZE_PREFIX | FTS5_TOKENIZE_AUX)) != 0;
 	int rc = SQLITE_OK;
+	size_t start;
 
-	while (i < n && rc == SQLITE_OK) {
-		size_t start = i;
-		uint32_t c = text_utf8_next(text, n, &i);
-		if (!search_is_word(c))
-			continue;
-		i = start;
-		buf_reset(&word);
-		search_scan_word(text, n, &i, &word);
-		if (word.len == 0 || word.len > MAX_TOKEN)
-			continue;
+	while (rc == SQLITE_OK && search_next_word(text, n, &i, &start, &word)) {
 		if (!t->st.sb || fold_only) {
 			rc = xToken(ctx, 0, word.data, (int)word.len, (int)start, (int)i);
 			continue;
@@ -407,15 +417,7 @@ static void key_append(struct stemmer *st, const char *s, size_t n, bool stem, s
 	struct buf word = BUF_INIT;
 	size_t i = 0;
 
-	while (i < n) {
-		size_t start = i;
-		if (!search_is_word(text_utf8_next(s, n, &i)))
-			continue;
-		i = start;
-		buf_reset(&word);
-		search_scan_word(s, n, &i, &word);
-		if (word.len == 0 || word.len > MAX_TOKEN)
-			continue;
+	while (search_next_word(s, n, &i, NULL, &word)) {
 		if (out->len)
 			buf_putc(out, ' ');
 		if (stem)

@@ -14,16 +14,12 @@
 #include "routes.h"
 #include "search.h"
 #include "view.h"
-#include "searchlog.h"
 
 
 #include <stdlib.h>
 #include <string.h>
 
 #define QUERY_MAX 2000
-
-/* Off with --no-search-cache (benchmarks of the search itself). */
-bool search_cache = true;
 
 static const char *opt(struct req *r, const char *name, size_t max, bool *bad)
 {
@@ -57,6 +53,7 @@ static json_t *run(struct req *r, int *status, int limit_default)
 	uint64_t gen = cache_generation();
 	int64_t now = db_now();
 	long long total;
+	bool use_cache = !g_server->cfg.no_search_cache, cached;
 
 	memset(&p, 0, sizeof(p));
 	p.q = http_param(r, "q", QUERY_MAX, &bad);
@@ -78,21 +75,17 @@ static json_t *run(struct req *r, int *status, int limit_default)
 	if (!p.q)
 		p.q = "";
 	search_key(&key, &p);
-	if (search_cache && cache_get(http_cache(r), key.data, now, &hit))
+	if (use_cache && cache_get(http_cache(r), key.data, now, &hit))
 		res = json_loadb(hit.body, hit.blen, 0, NULL);
-	if (res) {
-		/* Logged as search_run would have. */
-		if (hit.tlen)
-			searchlog_add(now, hit.title, json_integer_value(json_object_get(res, "total")),
-				     p.log_user ? p.user_id : 0);
-	} else {
+	cached = res != NULL;
+	if (!cached) {
 		p.norm = &norm;
 		res = search_run(db_handle(r->db), &p);
 		if (!res) {
 			*status = http_error(r, 500, "error", "err.internal");
 			goto out;
 		}
-		if (search_cache) {
+		if (use_cache) {
 			char *js = json_dumps(res, JSON_COMPACT);
 			if (js)
 				cache_put(http_cache(r), key.data, gen, now, norm.data ? norm.data : "",
@@ -101,6 +94,8 @@ static json_t *run(struct req *r, int *status, int limit_default)
 		}
 	}
 	total = json_integer_value(json_object_get(res, "total"));
+	if (cached)
+		search_log(&p, hit.title, total); /* as search_run would have */
 	if (*p.q)
 		metrics_search(total == 0);
 out:

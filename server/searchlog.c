@@ -30,7 +30,6 @@ struct logged {
 
 static struct logged *queue;
 static size_t queued, queue_cap;
-static long long queue_dropped; /* searches that found the queue full */
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void searchlog_add(int64_t at, const char *query, long long hits, long long user_id)
@@ -39,7 +38,6 @@ void searchlog_add(int64_t at, const char *query, long long hits, long long user
 
 	pthread_mutex_lock(&queue_lock);
 	if (queued == QUEUE_MAX) {
-		queue_dropped++;
 		pthread_mutex_unlock(&queue_lock);
 		free(q);
 		return;
@@ -107,7 +105,6 @@ int searchlog_flush(sqlite3 *db)
 		size_t keep = queued + n > QUEUE_MAX ? QUEUE_MAX - n : queued;
 		for (size_t i = keep; i < queued; i++)
 			free(queue[i].query);
-		queue_dropped += (long long)(queued - keep);
 		batch = xrealloc(batch, (n + keep) * sizeof(*batch));
 		if (keep)
 			memcpy(batch + n, queue, keep * sizeof(*batch));
@@ -123,17 +120,8 @@ int searchlog_flush(sqlite3 *db)
 	return 0;
 }
 
-long long searchlog_dropped(void)
-{
-	long long n;
-
-	pthread_mutex_lock(&queue_lock);
-	n = queue_dropped;
-	pthread_mutex_unlock(&queue_lock);
-	return n;
-}
-
-void searchlog_free(void)
+/* Forget what is queued (at exit, after the last flush). */
+static void searchlog_free(void)
 {
 	pthread_mutex_lock(&queue_lock);
 	for (size_t i = 0; i < queued; i++)

@@ -12,20 +12,13 @@
 #include <stdint.h>
 
 /* Queue one search_log row (any thread; user_id 0 for none). When the
- * queue is full (the database stuck for a long time) the row is dropped
- * and counted. */
+ * queue is full (the database stuck for a long time) the row is dropped. */
 void searchlog_add(int64_t at, const char *query, long long hits, long long user_id);
 
 /* Write every queued search in one transaction on db (no transaction may
  * be open on it); 0, or -1 (the rows stay queued). The gaps report calls
  * it first, so it counts the searches of the last second too. */
 int searchlog_flush(sqlite3 *db);
-
-/* Searches not logged because the queue was full. */
-long long searchlog_dropped(void);
-
-/* Forget what is queued (at exit, after the last flush). */
-void searchlog_free(void);
 
 /* The server: start the writer on its own connection to db_path (0 or
  * -1), and at shutdown stop it, write what is left and free the queue. */
