@@ -201,3 +201,18 @@ def test_server_still_healthy(srv):
     c = srv.client()
     check(c.get("/healthz").status == 200, "healthz after the slow clients")
     check(srv.proc.poll() is None, "the server died")
+
+
+def test_bad_header_timeout_is_refused(srv):
+    # A value that is not 0..3600 whole seconds stops `serve` before it
+    # opens (or creates) a database or listens anywhere.
+    import os
+    import subprocess
+    db = os.path.join(srv.dir, "never.db")
+    for bad in ("-1", "3601", "abc", "2.5", ""):
+        r = subprocess.run([harness.BINARY, "serve", "--db", db, "--listen",
+                            "127.0.0.1:%d" % harness.free_port(), "--header-timeout", bad],
+                           capture_output=True, env=srv.env, timeout=30)
+        check(r.returncode == 2 and b"--header-timeout wants 0..3600 seconds" in r.stderr,
+              "--header-timeout %r: exit %r, %r", bad, r.returncode, r.stderr)
+        check(not os.path.exists(db), "--header-timeout %r created a database", bad)
