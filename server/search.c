@@ -200,15 +200,14 @@ struct tokenizer *search_thread_stemmer(void)
 	" AND (?8 IS NULL OR EXISTS (SELECT 1 FROM page_tags t"                                    \
 	"      WHERE t.page_id = p.id AND t.tag = ?8))"
 
-/* An aggregate cannot sit around an FTS5 auxiliary function in one query,
- * so the ranked matches are a subquery and the outer query counts them.
- * ?2 is the expression's ranking map (search_rank.c), which also puts an
- * exact title first. */
+/* ?2 is the expression's ranking map (search_rank.c), which also puts an
+ * exact title first. Every visible match is scored once, so the number
+ * scored (search_rank_scored) is the total: a count(*) OVER () here kept
+ * every match in a temporary table and doubled the cost of common words. */
 static const char sql_search[] =
-    "SELECT id, score, count(*) OVER () FROM ("
-    " SELECT pages_fts.rowid AS id, oficio_rank(pages_fts, ?2) AS score"
+    "SELECT pages_fts.rowid AS id, oficio_rank(pages_fts, ?2) AS score"
     " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-    " WHERE pages_fts MATCH ?1" VISIBLE ") ORDER BY score DESC, id LIMIT ?10 OFFSET ?11";
+    " WHERE pages_fts MATCH ?1" VISIBLE " ORDER BY score DESC, id LIMIT ?10 OFFSET ?11";
 
 /* How many visible pages match, counting no further than 3: whether any
  * page has every word, and whether a suggestion is worth looking for. */
@@ -300,26 +299,17 @@ static int run_query(sqlite3 *db, const struct search_params *p, const struct ra
 	bind_visibility(st, p);
 	sqlite3_bind_int(st, 10, limit);
 	sqlite3_bind_int(st, 11, offset);
+	search_rank_scored(true);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		bool exact;
-		*total = sqlite3_column_int64(st, 2);
 		hits[*nhits].id = sqlite3_column_int64(st, 0);
 		hits[*nhits].score = search_rank_exact(sqlite3_column_double(st, 1), &exact);
 		(*nhits)++;
 	}
-	if (step != SQLITE_DONE)
-		goto out;
-	stmt_done(st);
-	st = NULL;
-	/* Past the last page the outer query has no row to count on: the
-	 * first page has. */
-	if (*nhits == 0 && offset > 0) {
-		struct hit one[1];
-		int n1;
-		if (run_query(db, p, q, 1, 0, one, &n1, total) != 0)
-			goto out;
-	}
-	rc = 0;
+	/* The sorter has scored every match before the first row. */
+	*total = search_rank_scored(true);
+	if (step == SQLITE_DONE)
+		rc = 0;
 out:
 	stmt_done(st);
 	return rc;

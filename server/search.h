@@ -169,4 +169,9 @@ int search_rank_register(fts5_api *api);
  * first: the score without it, and whether it was there. */
 double search_rank_exact(double score, bool *exact);
 
+/* How many rows oficio_rank() has scored on this thread since the last
+ * call with reset true (which starts the count again). A ranked search
+ * scores each visible match once: its total, without counting twice. */
+long long search_rank_scored(bool reset);
+
 #endif

@@ -380,6 +380,18 @@ static double saturate(double f, double norm)
 	return f > 0 ? f * (K1 + 1.0) / (f + norm) : 0.0;
 }
 
+/* Rows scored on this thread (search_rank_scored). */
+static _Thread_local long long scored;
+
+long long search_rank_scored(bool reset)
+{
+	long long n = scored;
+
+	if (reset)
+		scored = 0;
+	return n;
+}
+
 static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
                     sqlite3_value **val)
 {
@@ -388,6 +400,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	int rc = SQLITE_OK, dl = 0, title = 0;
 	bool exact;
 
+	scored++;
 	if (nval != 1) {
 		sqlite3_result_error(ctx, "oficio_rank: one argument (the map)", -1);
 		return;
