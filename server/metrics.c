@@ -31,7 +31,7 @@ struct route_stats {
 
 static struct route_stats stats[MAX_ROUTES + 1];
 static _Atomic unsigned long long logins_ok, logins_failed, searches,
-	searches_zero, saves;
+	searches_zero, saves, checkpoints;
 
 void metrics_request(int route, int status, uint64_t us)
 {
@@ -67,6 +67,11 @@ void metrics_search(bool zero_hits)
 void metrics_save(void)
 {
 	atomic_fetch_add_explicit(&saves, 1, memory_order_relaxed);
+}
+
+void metrics_checkpoint(void)
+{
+	atomic_fetch_add_explicit(&checkpoints, 1, memory_order_relaxed);
 }
 
 static const char *route_label(int i)
@@ -154,10 +159,13 @@ void metrics_render(struct buf *out, struct db *db, const char *db_path)
 		   "oficio_searches_zero_hits_total %llu\n"
 		   "# HELP oficio_saves_total Page revisions saved.\n"
 		   "# TYPE oficio_saves_total counter\n"
-		   "oficio_saves_total %llu\n",
+		   "oficio_saves_total %llu\n"
+		   "# HELP oficio_wal_checkpoints_total WAL checkpoints run by the checkpoint thread.\n"
+		   "# TYPE oficio_wal_checkpoints_total counter\n"
+		   "oficio_wal_checkpoints_total %llu\n",
 		   (unsigned long long)logins_ok, (unsigned long long)logins_failed,
 		   (unsigned long long)searches, (unsigned long long)searches_zero,
-		   (unsigned long long)saves);
+		   (unsigned long long)saves, (unsigned long long)checkpoints);
 	buf_printf(out,
 		   "# HELP oficio_database_bytes Size of the database file.\n"
 		   "# TYPE oficio_database_bytes gauge\n"

@@ -21,6 +21,7 @@ void metrics_request(int route, int status, uint64_t us);
 void metrics_login(bool ok);
 void metrics_search(bool zero_hits);
 void metrics_save(void);
+void metrics_checkpoint(void); /* one WAL checkpoint done (checkpoint.c) */
 
 /* Append the Prometheus exposition (including database figures read with
  * db) to out. */

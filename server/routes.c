@@ -9,6 +9,8 @@
  */
 #include "routes.h"
 
+#include "checkpoint.h"
+#include "db.h"
 #include "files.h"
 #include "http.h"
 #include "lifecycle.h"
@@ -146,14 +148,23 @@ static const struct route table[] = {
 	{M_GET, "/api/v1/reports/handover", handover_page, R_API, ROLE_MANAGER},
 };
 
+/* Each loop's connection, before its first request. */
+static void worker_start(struct event_base *base, struct db *db, int id)
+{
+	checkpoint_attach(db_handle(db));
+	views_worker_start(base, db, id);
+}
+
 void routes_install(struct server *srv)
 {
 	srv->routes = table;
 	srv->nroutes = sizeof(table) / sizeof(table[0]);
 	srv->nav_badges = lifecycle_nav_badges;
-	srv->worker_start = views_worker_start;
+	srv->worker_start = worker_start;
 	if (searchlog_start(srv->cfg.db_path) < 0)
 		fprintf(stderr, "oficio: searches are logged only when the gaps report is viewed\n");
+	if (checkpoint_start(srv->cfg.db_path) < 0)
+		fprintf(stderr, "oficio: saves checkpoint the WAL themselves\n");
 }
 
 void routes_shutdown(void)
@@ -161,4 +172,5 @@ void routes_shutdown(void)
 	lifecycle_shutdown();
 	views_shutdown();
 	searchlog_stop();
+	checkpoint_stop();
 }
