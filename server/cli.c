@@ -203,7 +203,7 @@ void cli_setup_link(struct db *db, const char *listen)
 /* What the search index was built with: the stemming language and the
  * version of the tokenizer (bump TOKENIZER_VERSION whenever search.c
  * changes what a word becomes, so existing indexes are rebuilt at start). */
-#define TOKENIZER_VERSION "3"
+#define TOKENIZER_VERSION "4"
 
 int cli_language_check(struct db *db, const char *lang)
 {

@@ -120,8 +120,9 @@ int feed_public(struct req *r)
 {
 	sqlite3_stmt *st = db_stmt(r->db,
 		"SELECT p.slug, p.title, p.kind, p.updated_at, p.current_rev, u.display_name, "
-		"r.comment, substr(r.text, 1, 280) FROM pages p "
+		"r.comment, substr(t.body, 1, 280) FROM pages p "
 		"JOIN revisions r ON r.page_id = p.id AND r.n = p.current_rev "
+		"LEFT JOIN page_text t ON t.id = p.id "
 		"LEFT JOIN users u ON u.id = r.author_id WHERE p.status = 'published' "
 		"ORDER BY p.updated_at DESC, p.id DESC LIMIT ?1");
 	struct buf base = BUF_INIT, self = BUF_INIT, k = BUF_INIT;

@@ -440,7 +440,10 @@ void pages_save(struct db *db, const struct page_save *in, struct save_result *o
 	db_bind_text(st, 4, in->markdown);
 	db_bind_text(st, 5, md.html.data);
 	db_bind_text(st, 6, toc);
-	db_bind_text(st, 7, md.text.data);
+	/* The plain text is kept once, for the current revision, in
+	 * page_text (search_index_page); older revisions keep their
+	 * Markdown. Here it was a quarter of the bytes a save writes. */
+	db_bind_text(st, 7, "");
 	db_bind_text(st, 8, authors.data);
 	if (in->author_id)
 		db_bind_int(st, 9, in->author_id);

@@ -639,21 +639,25 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 		limit = limit < 1 ? 1 : 20;
 	buf_puts(&expr, "{title} : (");
 	while (words < SUGGEST_WORDS && search_next_word(q, n, &i, NULL, &w)) {
+		if (like.len)
+			buf_putc(&like, ' ');
+		buf_append(&like, w.data, w.len);
+		/* The word being typed is a prefix, from MIN_PREFIX letters on
+		 * (until then it only orders the titles); finished ones are
+		 * words. */
+		if (i >= n && text_utf8_len(w.data, w.len) < MIN_PREFIX)
+			break;
 		if (words++)
 			buf_puts(&expr, " AND ");
 		buf_putc(&expr, '"');
 		buf_append(&expr, w.data, w.len);
 		buf_putc(&expr, '"');
-		/* The word being typed is a prefix; finished ones are words. */
 		if (i >= n)
 			buf_putc(&expr, '*');
-		if (like.len)
-			buf_putc(&like, ' ');
-		buf_append(&like, w.data, w.len);
 	}
 	buf_puts(&expr, ")");
 	buf_putc(&like, '%');
-	if (words == 0 || (words == 1 && text_utf8_len(w.data, w.len) < 2)) {
+	if (words == 0) {
 		out = res; /* too little typed: nothing to suggest yet */
 		res = NULL;
 		goto out;
@@ -688,24 +692,28 @@ out:
 
 /* External-content FTS5 tables do not follow page_text: the old row must
  * be deleted from each index with exactly the values it was indexed with,
- * before page_text changes. */
-static const char *const sql_index[] = {
-    "SAVEPOINT search_index",
+ * before page_text changes. Each statement writes one row from bound
+ * values: an INSERT ... SELECT opens a statement savepoint, and FTS5
+ * writes out what it has pending at every savepoint, so the old row's
+ * deletion and the new row were two segments of every term (a seventh of
+ * a long page's save). Together they are one. */
+static const char sql_old_text[] =
+    "SELECT title, headings, tags, body FROM page_text WHERE id = ?1";
+
+static const char *const sql_index_delete[] = {
     "INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
-    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
-    " WHERE id = ?1",
-    "INSERT INTO words_fts (words_fts, rowid, title, headings, tags, body)"
-    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
-    " WHERE id = ?1",
+    " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
+    "INSERT INTO words_fts (words_fts, rowid, words)"
+    " VALUES ('delete', ?1, oficio_words(?2, ?3, ?4, ?5))",
+};
+
+static const char *const sql_index_insert[] = {
     "INSERT INTO page_text (id, title, headings, tags, body)"
     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
     " title = excluded.title, headings = excluded.headings,"
     " tags = excluded.tags, body = excluded.body",
-    "INSERT INTO pages_fts (rowid, title, headings, tags, body)"
-    " SELECT id, title, headings, tags, body FROM page_text WHERE id = ?1",
-    "INSERT INTO words_fts (rowid, title, headings, tags, body)"
-    " SELECT id, title, headings, tags, body FROM page_text WHERE id = ?1",
-    "RELEASE search_index",
+    "INSERT INTO pages_fts (rowid, title, headings, tags, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+    "INSERT INTO words_fts (rowid, words) VALUES (?1, oficio_words(?2, ?3, ?4, ?5))",
 };
 
 /* Bulk mode (search_bulk_begin): page_text is kept in step at once, the
@@ -714,27 +722,25 @@ static const char *const sql_index[] = {
  * and its old entries are deleted only the first time (the indexes do
  * not have what it was given since). */
 static const char *const sql_index_bulk[] = {
-    "SAVEPOINT search_index",
     "INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
     " SELECT 'delete', id, title, headings, tags, body FROM page_text"
     " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
-    "INSERT INTO words_fts (words_fts, rowid, title, headings, tags, body)"
-    " SELECT 'delete', id, title, headings, tags, body FROM page_text"
+    "INSERT INTO words_fts (words_fts, rowid, words)"
+    " SELECT 'delete', id, oficio_words(title, headings, tags, body) FROM page_text"
     " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
     "INSERT INTO page_text (id, title, headings, tags, body)"
     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
     " title = excluded.title, headings = excluded.headings,"
     " tags = excluded.tags, body = excluded.body",
     "INSERT OR IGNORE INTO temp.search_pending (id) VALUES (?1)",
-    "RELEASE search_index",
 };
 
 static const char *const sql_flush[] = {
     "INSERT INTO pages_fts (rowid, title, headings, tags, body)"
     " SELECT id, title, headings, tags, body FROM page_text"
     " WHERE id IN (SELECT id FROM temp.search_pending)",
-    "INSERT INTO words_fts (rowid, title, headings, tags, body)"
-    " SELECT id, title, headings, tags, body FROM page_text"
+    "INSERT INTO words_fts (rowid, words)"
+    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text"
     " WHERE id IN (SELECT id FROM temp.search_pending)",
     "DELETE FROM temp.search_pending",
 };
@@ -796,40 +802,80 @@ static char *unmarked(const char *s)
 	return c;
 }
 
+/* Run sql with ?1 id and, when it has them, ?2..?5 the four texts.
+ * Returns 0 or -1. */
+static int run_bound(sqlite3 *db, const char *sql, long long id, const char *const v[4])
+{
+	sqlite3_stmt *st = stmt_get(db, sql);
+	int nparams, rc = -1;
+
+	if (!st)
+		return -1;
+	nparams = sqlite3_bind_parameter_count(st);
+	if (nparams >= 1)
+		sqlite3_bind_int64(st, 1, id);
+	for (int j = 2; j <= nparams && j <= 5; j++)
+		sqlite3_bind_text(st, j, v[j - 2], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	stmt_done(st);
+	return rc;
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,
                       const char *tags, const char *body)
 {
 	char *v[4] = {unmarked(title), unmarked(headings), unmarked(tags), unmarked(body)};
 	struct stmt_cache *c = cache_get();
 	bool bulk = c->db == db && c->bulk;
-	const char *const *sql = bulk ? sql_index_bulk : sql_index;
-	size_t nsql = bulk ? sizeof(sql_index_bulk) / sizeof(sql_index_bulk[0])
-	                   : sizeof(sql_index) / sizeof(sql_index[0]);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *old = NULL;
 	int rc = -1;
 
-	for (size_t k = 0; k < nsql; k++) {
-		int nparams;
-		if (!(st = stmt_get(db, sql[k])))
+	if (run_bound(db, "SAVEPOINT search_index", page_id, NULL) < 0)
+		goto free;
+	if (bulk) {
+		for (size_t k = 0; k < NELEM(sql_index_bulk); k++)
+			if (run_bound(db, sql_index_bulk[k], page_id, (const char *const *)v) < 0)
+				goto out;
+	} else {
+		/* The old row, read before page_text changes; its texts stay
+		 * valid until old is reset. */
+		if (!(old = stmt_get(db, sql_old_text)))
 			goto out;
-		nparams = sqlite3_bind_parameter_count(st);
-		if (nparams >= 1)
-			sqlite3_bind_int64(st, 1, page_id);
-		for (int j = 2; j <= nparams && j <= 5; j++)
-			sqlite3_bind_text(st, j, v[j - 2], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		sqlite3_bind_int64(old, 1, page_id);
+		switch (sqlite3_step(old)) {
+		case SQLITE_ROW: {
+			const char *was[4];
+			for (int k = 0; k < 4; k++)
+				was[k] = (const char *)sqlite3_column_text(old, k);
+			for (size_t k = 0; k < NELEM(sql_index_delete); k++)
+				if (run_bound(db, sql_index_delete[k], page_id, was) < 0)
+					goto out;
+			break;
+		}
+		case SQLITE_DONE:
+			break; /* a new page */
+		default:
 			goto out;
-		stmt_done(st);
-		st = NULL;
+		}
+		stmt_done(old);
+		old = NULL;
+		for (size_t k = 0; k < NELEM(sql_index_insert); k++)
+			if (run_bound(db, sql_index_insert[k], page_id, (const char *const *)v) < 0)
+				goto out;
 	}
-	rc = 0;
+	if (run_bound(db, "RELEASE search_index", page_id, NULL) == 0)
+		rc = 0;
 out:
-	stmt_done(st);
+	stmt_done(old);
 	if (rc != 0) {
 		/* Undo our part only; the caller's transaction decides the rest. */
 		sqlite3_exec(db, "ROLLBACK TO search_index; RELEASE search_index", NULL, NULL,
 		             NULL);
 	}
+free:
 	for (int k = 0; k < 4; k++)
 		free(v[k]);
 	return rc;
@@ -840,7 +886,9 @@ int search_rebuild(sqlite3 *db)
 	return sqlite3_exec(db,
 	                    "SAVEPOINT search_rebuild;"
 	                    "INSERT INTO pages_fts (pages_fts) VALUES ('rebuild');"
-	                    "INSERT INTO words_fts (words_fts) VALUES ('rebuild');"
+	                    "INSERT INTO words_fts (words_fts) VALUES ('delete-all');"
+	                    "INSERT INTO words_fts (rowid, words)"
+	                    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text;"
 	                    "RELEASE search_rebuild",
 	                    NULL, NULL, NULL) == SQLITE_OK
 	           ? 0

@@ -49,7 +49,7 @@ struct search_query {
 
 /* Parse user text (any bytes; invalid UTF-8 is treated as separators):
  * words are ANDed, "quoted phrases" are phrases, -word and -"phrase"
- * exclude (after a space or at the start), word* is a prefix (2 letters or
+ * exclude (after a space or at the start), word* is a prefix (3 letters or
  * more), OR in capitals between two terms is OR; every other character,
  * AND/NOT/NEAR included, is a word or a separator. Lone Spanish (or
  * English) stop words are left out unless nothing else is left; repeated
@@ -126,7 +126,8 @@ void search_log(const struct search_params *p, const char *norm, long long hits)
  * finished word (stemmed) and a word starting with the last one when it is
  * still being typed (no trailing space): [{"slug","title","kind"}]. Titles
  * that start with the typed text come first, then shorter titles. Only the
- * first 200 bytes and 8 words count; fewer than 2 letters gives []. NULL on
+ * first 200 bytes and 8 words count; the word being typed counts from 3
+ * letters on (MIN_PREFIX), so a lone shorter word gives []. NULL on
  * an SQLite error; the caller owns the array. */
 json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long long user_id);
 

@@ -23,6 +23,10 @@
 
 #define MAX_TERMS 32 /* words in one query, phrase words included */
 #define MAX_TOKEN 64 /* bytes of a folded word; longer is not indexed */
+/* Letters a prefix (pala*, and the word being typed in suggest) needs:
+ * pages_fts has a prefix index for 3 (schema 003), and a shorter prefix
+ * would merge most of the vocabulary. */
+#define MIN_PREFIX 3
 
 /* ---- search_tokenize.c: words and stems ---- */
 

@@ -151,7 +151,7 @@ void search_query_parse(const char *s, size_t len, struct parsed *pq)
 		enum term_op op = T_WORD;
 		if (i < n && s[i] == '*') {
 			i++;
-			if (text_utf8_len(w.data, w.len) >= 2)
+			if (text_utf8_len(w.data, w.len) >= MIN_PREFIX)
 				op = T_PREFIX;
 		}
 		last_pos = add_term(pq, &w, op, neg, or_next, false) && !neg;

@@ -1,12 +1,13 @@
 /*
  * test_search.c - search.c against a real in-memory database built from
- * schema/001_init.sql (run from the repository root): tokenizers, the
+ * the migrations in schema/ (run from the repository root): tokenizers, the
  * query builder, ranking, filters, visibility, snippets, suggestions,
  * re-indexing and the search log.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <glob.h>
 #include <stdint.h>
 #include <cmocka.h>
 
@@ -139,16 +140,28 @@ static const struct page pages[] = {
      "reembolsos del día en el cuaderno."},
 };
 
+/* Every migration in schema/, in order, as db.c applies them. */
+static void apply_schema(sqlite3 *db)
+{
+	glob_t g;
+
+	assert_int_equal(glob("schema/[0-9][0-9][0-9]_*.sql", 0, NULL, &g), 0);
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		char *sql = read_file(g.gl_pathv[k]);
+		assert_non_null(sql);
+		exec_ok(db, sql);
+		free(sql);
+	}
+	globfree(&g);
+}
+
 static int setup(void **state)
 {
 	sqlite3 *db;
-	char *schema = read_file("schema/001_init.sql");
 
-	assert_non_null(schema);
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	assert_int_equal(search_register(db), SQLITE_OK);
-	exec_ok(db, schema);
-	free(schema);
+	apply_schema(db);
 	exec_ok(db, "INSERT INTO users (id, username, display_name, role, created_at) VALUES"
 	            " (1, 'lector', 'Lector', 'reader', 0),"
 	            " (2, 'ana', 'Ana', 'staff', 0),"
@@ -247,6 +260,9 @@ static void test_parse(void **state)
 	assert_string_equal(norm.data, "talla OR tarjeta vale");
 	parse_str("vale (ticket) caja*", &all, &any, &norm, &has);
 	assert_string_equal(all.data, "\"vale\" AND \"ticket\" AND \"caja\"*");
+	/* A prefix needs 3 letters (the prefix index's); shorter is a word. */
+	parse_str("ca* caj* ñu*", &all, &any, &norm, &has);
+	assert_string_equal(all.data, "\"ca\" AND \"caj\"* AND \"nu\"");
 
 	/* Operators typed by users are words. */
 	parse_str("NEAR -AND NOT", &all, &any, &norm, &has);
@@ -702,6 +718,47 @@ static void test_reindex(void **state)
 	json_decref(r);
 }
 
+/* words_fts holds each page's distinct words (oficio_words): the
+ * vocabulary's page counts follow edits and rebuilds exactly, and the
+ * contentless index stays consistent through the 'delete' of old rows. */
+static void test_vocabulary_follows_edits(void **state)
+{
+	sqlite3 *db = *state;
+	sqlite3_stmt *st;
+	const char *vale = "SELECT doc FROM words_vocab WHERE term = 'vale'";
+	int before = count_rows(db, vale);
+
+	assert_true(before >= 1);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT oficio_words('Vale, vale  VALE', 'Devolución"
+	                                        " del vale; devolucion', NULL, '')",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "vale devolucion del");
+	sqlite3_finalize(st);
+
+	/* A new page with the word many times counts once; editing it away
+	 * takes it off again. */
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, 50, "Vale y vale", "", "",
+	                                   "vale vale vale, otro vale y zurcido"),
+	                 0);
+	exec_ok(db, "COMMIT");
+	assert_int_equal(count_rows(db, vale), before + 1);
+	assert_int_equal(count_rows(db, "SELECT doc FROM words_vocab WHERE term = 'zurcido'"), 1);
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, 50, "Arreglos", "", "", "zurcido de bolsillos"), 0);
+	exec_ok(db, "COMMIT");
+	assert_int_equal(count_rows(db, vale), before);
+	assert_int_equal(count_rows(db, "SELECT doc FROM words_vocab WHERE term = 'zurcido'"), 1);
+	exec_ok(db, "INSERT INTO words_fts (words_fts) VALUES ('integrity-check')");
+	assert_int_equal(search_rebuild(db), 0);
+	assert_int_equal(count_rows(db, vale), before);
+	assert_int_equal(count_rows(db, "SELECT doc FROM words_vocab WHERE term = 'bolsillos'"), 1);
+	exec_ok(db, "INSERT INTO words_fts (words_fts) VALUES ('integrity-check')");
+	exec_ok(db, "INSERT INTO pages_fts (pages_fts) VALUES ('integrity-check')");
+}
+
 static void test_suggestion(void **state)
 {
 	sqlite3 *db = *state;
@@ -978,6 +1035,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_verbs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ranking_opening_and_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_statements_follow_the_connection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vocabulary_follows_edits, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
