@@ -236,6 +236,7 @@ static int check_db(sqlite3 *h, const char *label)
 	static const char *const fts[] = {
 		"INSERT INTO pages_fts(pages_fts, rank) VALUES ('integrity-check', 1)",
 		"INSERT INTO words_fts(words_fts, rank) VALUES ('integrity-check', 1)",
+		"INSERT INTO titles_fts(titles_fts, rank) VALUES ('integrity-check', 1)",
 	};
 
 	if (sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK) {

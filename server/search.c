@@ -226,10 +226,10 @@ static const char sql_vocab_near[] =
     " AND length(term) BETWEEN ?3 AND ?4";
 
 static const char sql_suggest[] = "SELECT p.slug, p.title, p.kind"
-                                  " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
-                                  " WHERE pages_fts MATCH ?1" VISIBLE
+                                  " FROM titles_fts JOIN pages p ON p.id = titles_fts.rowid"
+                                  " WHERE titles_fts MATCH ?1" VISIBLE
                                   " ORDER BY oficio_key(p.title, 0) LIKE ?2 DESC, length(p.title),"
-                                  "  bm25(pages_fts, 1.0, 0.0, 0.0, 0.0)"
+                                  "  bm25(titles_fts)"
                                   " LIMIT ?10";
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -637,15 +637,15 @@ json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long lon
 		n = 200;
 	if (limit < 1 || limit > 20)
 		limit = limit < 1 ? 1 : 20;
-	buf_puts(&expr, "{title} : (");
+	buf_puts(&expr, "(");
 	while (words < SUGGEST_WORDS && search_next_word(q, n, &i, NULL, &w)) {
 		if (like.len)
 			buf_putc(&like, ' ');
 		buf_append(&like, w.data, w.len);
-		/* The word being typed is a prefix, from MIN_PREFIX letters on
-		 * (until then it only orders the titles); finished ones are
-		 * words. */
-		if (i >= n && text_utf8_len(w.data, w.len) < MIN_PREFIX)
+		/* The word being typed is a prefix, from 2 letters on (titles_fts
+		 * has a prefix index for 2 and 3; until then it only orders the
+		 * titles); finished ones are words. */
+		if (i >= n && text_utf8_len(w.data, w.len) < 2)
 			break;
 		if (words++)
 			buf_puts(&expr, " AND ");
@@ -705,6 +705,7 @@ static const char *const sql_index_delete[] = {
     " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
     "INSERT INTO words_fts (words_fts, rowid, words)"
     " VALUES ('delete', ?1, oficio_words(?2, ?3, ?4, ?5))",
+    "INSERT INTO titles_fts (titles_fts, rowid, title) VALUES ('delete', ?1, ?2)",
 };
 
 static const char *const sql_index_insert[] = {
@@ -714,6 +715,7 @@ static const char *const sql_index_insert[] = {
     " tags = excluded.tags, body = excluded.body",
     "INSERT INTO pages_fts (rowid, title, headings, tags, body) VALUES (?1, ?2, ?3, ?4, ?5)",
     "INSERT INTO words_fts (rowid, words) VALUES (?1, oficio_words(?2, ?3, ?4, ?5))",
+    "INSERT INTO titles_fts (rowid, title) VALUES (?1, ?2)",
 };
 
 /* Bulk mode (search_bulk_begin): page_text is kept in step at once, the
@@ -727,6 +729,9 @@ static const char *const sql_index_bulk[] = {
     " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
     "INSERT INTO words_fts (words_fts, rowid, words)"
     " SELECT 'delete', id, oficio_words(title, headings, tags, body) FROM page_text"
+    " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
+    "INSERT INTO titles_fts (titles_fts, rowid, title)"
+    " SELECT 'delete', id, title FROM page_text"
     " WHERE id = ?1 AND id NOT IN (SELECT id FROM temp.search_pending)",
     "INSERT INTO page_text (id, title, headings, tags, body)"
     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
@@ -742,6 +747,8 @@ static const char *const sql_flush[] = {
     "INSERT INTO words_fts (rowid, words)"
     " SELECT id, oficio_words(title, headings, tags, body) FROM page_text"
     " WHERE id IN (SELECT id FROM temp.search_pending)",
+    "INSERT INTO titles_fts (rowid, title)"
+    " SELECT id, title FROM page_text WHERE id IN (SELECT id FROM temp.search_pending)",
     "DELETE FROM temp.search_pending",
 };
 
@@ -886,6 +893,7 @@ int search_rebuild(sqlite3 *db)
 	return sqlite3_exec(db,
 	                    "SAVEPOINT search_rebuild;"
 	                    "INSERT INTO pages_fts (pages_fts) VALUES ('rebuild');"
+	                    "INSERT INTO titles_fts (titles_fts) VALUES ('rebuild');"
 	                    "INSERT INTO words_fts (words_fts) VALUES ('delete-all');"
 	                    "INSERT INTO words_fts (rowid, words)"
 	                    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text;"

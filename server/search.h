@@ -126,14 +126,15 @@ void search_log(const struct search_params *p, const char *norm, long long hits)
  * finished word (stemmed) and a word starting with the last one when it is
  * still being typed (no trailing space): [{"slug","title","kind"}]. Titles
  * that start with the typed text come first, then shorter titles. Only the
- * first 200 bytes and 8 words count; the word being typed counts from 3
- * letters on (MIN_PREFIX), so a lone shorter word gives []. NULL on
+ * first 200 bytes and 8 words count; the word being typed counts from 2
+ * letters on, so a lone shorter word gives []. Reads titles_fts, the titles
+ * with a prefix index (schema 003). NULL on
  * an SQLite error; the caller owns the array. */
 json_t *search_suggest(sqlite3 *db, const char *q, int limit, int role, long long user_id);
 
 /* Keep the index in step with a page's current text: call inside the
  * saving transaction (it uses a savepoint, so it is also atomic alone).
- * Replaces the page_text row and both FTS indexes (the old row is deleted
+ * Replaces the page_text row and the FTS indexes (the old row is deleted
  * from them with its old values first). NULL strings are empty; bytes
  * 0x01 and 0x02 become spaces. Returns 0, or -1 with nothing changed. */
 int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,

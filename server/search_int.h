@@ -23,9 +23,9 @@
 
 #define MAX_TERMS 32 /* words in one query, phrase words included */
 #define MAX_TOKEN 64 /* bytes of a folded word; longer is not indexed */
-/* Letters a prefix (pala*, and the word being typed in suggest) needs:
- * pages_fts has a prefix index for 3 (schema 003), and a shorter prefix
- * would merge most of the vocabulary. */
+/* Letters a prefix (pala*) needs: pages_fts has no prefix index (schema
+ * 003), and FTS5 merges every word the prefix starts; with fewer letters,
+ * most of the vocabulary. */
 #define MIN_PREFIX 3
 
 /* ---- search_tokenize.c: words and stems ---- */

@@ -831,6 +831,31 @@ static void test_suggest(void **state)
 	assert_int_equal(json_array_size(r), 1);
 	json_decref(r);
 
+	/* Two letters are a prefix (titles_fts has their index); one is
+	 * too little, and a short word still being typed after finished
+	 * ones only orders. */
+	r = search_suggest(db, "ta", 10, ROLE_READER, U_READER); /* tardía, talla, tarjeta */
+	assert_int_equal(json_array_size(r), 3);
+	json_decref(r);
+	r = search_suggest(db, "cierre d", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "slug")),
+	                    "cierre-caja");
+	json_decref(r);
+
+	/* A renamed page is suggested by its new title only. */
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, 9, "Arqueo de caja", "", "", "Contar el efectivo."),
+	                 0);
+	exec_ok(db, "COMMIT");
+	r = search_suggest(db, "cierre", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 0);
+	json_decref(r);
+	r = search_suggest(db, "arq", 10, ROLE_READER, U_READER);
+	assert_int_equal(json_array_size(r), 1);
+	json_decref(r);
+	exec_ok(db, "INSERT INTO titles_fts (titles_fts) VALUES ('integrity-check')");
+
 	static const char *const qs[] = {"", "d", "\"", "*", "(", "\xff", "OR", "-"};
 	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 		r = search_suggest(db, qs[k], 10, ROLE_READER, U_READER);
