@@ -26,6 +26,7 @@
 #include "search_int.h"
 
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "role.h"
 #include "text.h"
@@ -60,6 +61,28 @@
  * them, so none keeps a read transaction open between calls. */
 #define STMT_SLOTS 32
 
+/* The vocabulary words that start with one code point and their page
+ * counts, as words_vocab has them, for "¿Quisiste decir…?". words_vocab
+ * walks every word's list of pages to count them (7 to 25 ms for a common
+ * letter in 20,000 pages), so each thread keeps the last VOCAB_BUCKETS
+ * letters it read (a few MB at most), for its connection, until the next write
+ * (cache_generation; search_index_page bumps it too) or CACHE_TTL
+ * seconds (a write by another process). */
+#define VOCAB_BUCKETS 16
+
+struct vocab {
+	char lead[5]; /* the code point, UTF-8; "" for an empty bucket */
+	uint64_t gen, tick;
+	int64_t at;
+	size_t n, cap;
+	struct vocab_term {
+		size_t off; /* in pool */
+		int len;
+		long long docs;
+	} *t;
+	struct buf pool;
+};
+
 struct stmt_cache {
 	sqlite3 *db;                /* the connection the statements belong to */
 	bool bulk;                  /* search_bulk_begin was called on db */
@@ -69,55 +92,62 @@ struct stmt_cache {
 		const char *sql; /* key: the address of a static string */
 		sqlite3_stmt *st;
 	} slot[STMT_SLOTS];
+	struct vocab vocab[VOCAB_BUCKETS]; /* db's */
+	uint64_t vocab_tick;
 };
 
-static pthread_key_t cache_key;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static pthread_key_t stmts_key;
+static pthread_once_t stmts_once = PTHREAD_ONCE_INIT;
 
-static void cache_clear(struct stmt_cache *c)
+static void stmts_clear(struct stmt_cache *c)
 {
 	for (int i = 0; i < c->n; i++)
 		sqlite3_finalize(c->slot[i].st);
+	for (int k = 0; k < VOCAB_BUCKETS; k++) {
+		free(c->vocab[k].t);
+		buf_free(&c->vocab[k].pool);
+	}
+	memset(c->vocab, 0, sizeof(c->vocab));
 	c->n = 0;
 	c->db = NULL;
 	c->bulk = false;
 }
 
-static void cache_free(void *p)
+static void stmts_free(void *p)
 {
 	struct stmt_cache *c = p;
 
 	if (c) {
-		cache_clear(c);
+		stmts_clear(c);
 		if (c->snip_tok)
 			search_stemmer_free(c->snip_tok);
 		free(c);
 	}
 }
 
-static void cache_at_exit(void)
+static void stmts_at_exit(void)
 {
-	cache_free(pthread_getspecific(cache_key));
-	pthread_setspecific(cache_key, NULL);
+	stmts_free(pthread_getspecific(stmts_key));
+	pthread_setspecific(stmts_key, NULL);
 }
 
-static void cache_init(void)
+static void stmts_init(void)
 {
-	if (pthread_key_create(&cache_key, cache_free) != 0 || atexit(cache_at_exit) != 0) {
+	if (pthread_key_create(&stmts_key, stmts_free) != 0 || atexit(stmts_at_exit) != 0) {
 		fputs("oficio: cannot set up the statement cache\n", stderr);
 		abort();
 	}
 }
 
-static struct stmt_cache *cache_get(void)
+static struct stmt_cache *stmts_get(void)
 {
 	struct stmt_cache *c;
 
-	pthread_once(&cache_once, cache_init);
-	c = pthread_getspecific(cache_key);
+	pthread_once(&stmts_once, stmts_init);
+	c = pthread_getspecific(stmts_key);
 	if (!c) {
 		c = xcalloc(1, sizeof(*c));
-		if (pthread_setspecific(cache_key, c) != 0) {
+		if (pthread_setspecific(stmts_key, c) != 0) {
 			fputs("oficio: out of memory\n", stderr);
 			abort();
 		}
@@ -129,11 +159,11 @@ static struct stmt_cache *cache_get(void)
  * cannot be prepared (reported on stderr: a bug or a broken schema). */
 static sqlite3_stmt *stmt_get(sqlite3 *db, const char *sql)
 {
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 	sqlite3_stmt *st = NULL;
 
 	if (c->db != db) {
-		cache_clear(c);
+		stmts_clear(c);
 		c->db = db;
 	}
 	for (int i = 0; i < c->n; i++) {
@@ -166,17 +196,17 @@ static void stmt_done(sqlite3_stmt *st)
 
 void search_release(sqlite3 *db)
 {
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 
 	if (c->db == db)
-		cache_clear(c);
+		stmts_clear(c);
 }
 
 /* The snippets' stemmer (search_snippet.c) lives with the statements, so
  * that it is freed when the thread ends. */
 struct tokenizer *search_thread_stemmer(void)
 {
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 
 	if (!c->snip_tok)
 		c->snip_tok = search_stemmer_new();
@@ -221,9 +251,8 @@ static const char sql_result[] = "SELECT p.slug, p.title, p.kind, p.category, p.
 
 static const char sql_vocab_has[] = "SELECT 1 FROM words_vocab WHERE term = ?1";
 
-static const char sql_vocab_near[] =
-    "SELECT term, doc FROM words_vocab WHERE term >= ?1 AND term < ?2"
-    " AND length(term) BETWEEN ?3 AND ?4";
+static const char sql_vocab_lead[] =
+    "SELECT term, doc FROM words_vocab WHERE term >= ?1 AND term < ?2";
 
 static const char sql_suggest[] = "SELECT p.slug, p.title, p.kind"
                                   " FROM titles_fts JOIN pages p ON p.id = titles_fts.rowid"
@@ -416,56 +445,103 @@ static int distance(const char *a, int na, const char *b, int nb, int max)
 	return d[na % 3][nb];
 }
 
+/* The vocabulary words starting with w's first code point (struct
+ * vocab), read from words_vocab or kept from an earlier call; NULL on an
+ * SQLite error. Valid until the next call. */
+static const struct vocab *vocab_of(sqlite3 *db, const char *w, size_t n)
+{
+	/* The statement first: it empties the cache if db is another. */
+	sqlite3_stmt *st = stmt_get(db, sql_vocab_lead);
+	struct stmt_cache *c = stmts_get();
+	uint64_t gen = cache_generation();
+	int64_t now = db_now();
+	struct vocab *v = NULL;
+	size_t lead = 1;
+	char hi[5];
+	int step;
+
+	if (!st)
+		return NULL;
+	/* [lead, lead + 1): UTF-8 lead and continuation bytes are below
+	 * 0xFF, so + 1 cannot wrap. */
+	while (lead < n && lead < 4 && ((unsigned char)w[lead] & 0xC0) == 0x80)
+		lead++;
+	for (int k = 0; k < VOCAB_BUCKETS; k++) {
+		struct vocab *b = &c->vocab[k];
+		if (b->lead[0] && strlen(b->lead) == lead && !memcmp(b->lead, w, lead) &&
+		    b->gen == gen && now - b->at < CACHE_TTL) {
+			b->tick = ++c->vocab_tick;
+			stmt_done(st);
+			return b;
+		}
+		if (!v || b->tick < v->tick)
+			v = b; /* the least recently used */
+	}
+	v->lead[0] = '\0';
+	v->n = 0;
+	buf_reset(&v->pool);
+	memcpy(hi, w, lead);
+	hi[lead - 1]++;
+	sqlite3_bind_text(st, 1, w, (int)lead, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, hi, (int)lead, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		int tn = sqlite3_column_bytes(st, 0);
+		if (!t || tn > MAX_TOKEN || search_has_digit(t, (size_t)tn))
+			continue;
+		if (v->n == v->cap) {
+			v->cap = v->cap ? 2 * v->cap : 1024;
+			v->t = xrealloc(v->t, v->cap * sizeof(*v->t));
+		}
+		v->t[v->n++] = (struct vocab_term){v->pool.len, tn, sqlite3_column_int64(st, 1)};
+		buf_append(&v->pool, t, (size_t)tn);
+	}
+	stmt_done(st);
+	if (step != SQLITE_DONE)
+		return NULL;
+	memcpy(v->lead, w, lead);
+	v->lead[lead] = '\0';
+	v->gen = gen;
+	v->at = now;
+	v->tick = ++c->vocab_tick;
+	return v;
+}
+
 /* The vocabulary word nearest to w (same first letter, at most 2 edits,
  * 1 for words of up to 4 letters; fewer edits first, then more pages), as
  * a malloc'd string; NULL when w is a known word or nothing is near. */
 static char *nearest_word(sqlite3 *db, const char *w)
 {
-	sqlite3_stmt *st = NULL;
-	size_t n = strlen(w), lead = 1;
+	size_t n = strlen(w);
 	int max = text_utf8_len(w, n) <= 4 ? 1 : 2, best_d = max + 1;
-	long long best_docs = 0;
-	char *best = NULL, hi[8];
+	const struct vocab *v;
+	const struct vocab_term *best = NULL;
+	sqlite3_stmt *st = stmt_get(db, sql_vocab_has);
 	bool known;
 
-	if (!(st = stmt_get(db, sql_vocab_has)))
-		goto out;
+	/* A known word is one lookup; only unknown ones read a letter. */
+	if (!st)
+		return NULL;
 	sqlite3_bind_text(st, 1, w, (int)n, SQLITE_STATIC);
 	known = sqlite3_step(st) == SQLITE_ROW;
 	stmt_done(st);
-	st = NULL;
-	if (known)
-		goto out;
-	/* Every term sharing w's first code point: [lead, lead + 1). UTF-8
-	 * lead and continuation bytes are below 0xFF, so + 1 cannot wrap. */
-	while (lead < n && ((unsigned char)w[lead] & 0xC0) == 0x80)
-		lead++;
-	memcpy(hi, w, lead);
-	hi[lead - 1]++;
-	if (!(st = stmt_get(db, sql_vocab_near)))
-		goto out;
-	sqlite3_bind_text(st, 1, w, (int)lead, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, hi, (int)lead, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, (int)n - max);
-	sqlite3_bind_int(st, 4, (int)n + max);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		int tn = sqlite3_column_bytes(st, 0);
-		long long docs = sqlite3_column_int64(st, 1);
+	if (known || !(v = vocab_of(db, w, n)))
+		return NULL;
+	for (size_t k = 0; k < v->n; k++) {
+		const struct vocab_term *e = &v->t[k];
+		const char *t = v->pool.data + e->off;
 		int d;
-		if (!t || search_has_digit(t, (size_t)tn))
+		if ((size_t)e->len == n && !memcmp(t, w, n))
+			return NULL; /* a known word */
+		if (abs(e->len - (int)n) > max)
 			continue;
-		d = distance(w, (int)n, t, tn, best_d < max ? best_d : max);
-		if (d > max || d > best_d || (d == best_d && docs <= best_docs))
+		d = distance(w, (int)n, t, e->len, best_d < max ? best_d : max);
+		if (d > max || d > best_d || (d == best_d && e->docs <= best->docs))
 			continue;
-		free(best);
-		best = xstrndup(t, (size_t)tn);
+		best = e;
 		best_d = d;
-		best_docs = docs;
 	}
-out:
-	stmt_done(st);
-	return best;
+	return best ? xstrndup(v->pool.data + best->off, (size_t)best->len) : NULL;
 }
 
 /* "¿Quisiste decir…?": the query with each unknown word replaced by its
@@ -754,7 +830,7 @@ static const char *const sql_flush[] = {
 
 int search_bulk_begin(sqlite3 *db)
 {
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 
 	if (sqlite3_exec(db,
 	                 "CREATE TEMP TABLE IF NOT EXISTS search_pending"
@@ -762,7 +838,7 @@ int search_bulk_begin(sqlite3 *db)
 	                 NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
 	if (c->db != db) {
-		cache_clear(c);
+		stmts_clear(c);
 		c->db = db;
 	}
 	c->bulk = true;
@@ -771,7 +847,7 @@ int search_bulk_begin(sqlite3 *db)
 
 int search_bulk_flush(sqlite3 *db)
 {
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 	sqlite3_stmt *st;
 
 	if (c->db != db || !c->bulk)
@@ -790,7 +866,7 @@ int search_bulk_flush(sqlite3 *db)
 
 int search_bulk_end(sqlite3 *db)
 {
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 	int rc = search_bulk_flush(db);
 
 	if (c->db == db)
@@ -835,7 +911,7 @@ int search_index_page(sqlite3 *db, long long page_id, const char *title, const c
                       const char *tags, const char *body)
 {
 	char *v[4] = {unmarked(title), unmarked(headings), unmarked(tags), unmarked(body)};
-	struct stmt_cache *c = cache_get();
+	struct stmt_cache *c = stmts_get();
 	bool bulk = c->db == db && c->bulk;
 	sqlite3_stmt *old = NULL;
 	int rc = -1;
@@ -875,6 +951,8 @@ int search_index_page(sqlite3 *db, long long page_id, const char *title, const c
 	}
 	if (run_bound(db, "RELEASE search_index", page_id, NULL) == 0)
 		rc = 0;
+	/* The vocabulary kept for suggestions (vocab_of) is out of date. */
+	cache_bump();
 out:
 	stmt_done(old);
 	if (rc != 0) {

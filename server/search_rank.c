@@ -352,25 +352,31 @@ static int row_freqs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_
 	 * "ordenar lineas"; "espacios en tabulaciones" is not "tabulaciones
 	 * en espacios"), weighted by the word's weight over the distance. */
 	for (int t = 0; t < d->nterm; t++) {
-		int g = d->group[t];
+		int g = d->group[t], best[MAX_OCC];
+		const struct occ *a = &d->occ[t * MAX_OCC];
 		if (g == 0 || !d->gpresent[g] || !d->gpresent[g - 1])
 			continue;
-		for (int i = 0; i < d->nocc[t]; i++) {
-			const struct occ *a = &d->occ[t * MAX_OCC + i];
-			int best = NEAR_WORDS + 1;
-			for (int u = 0; u < d->nterm; u++) {
-				if (d->group[u] != g - 1)
-					continue;
-				for (int j = 0; j < d->nocc[u]; j++) {
-					const struct occ *b = &d->occ[u * MAX_OCC + j];
-					if (b->col == a->col && a->off > b->off &&
-					    a->off - b->off < best)
-						best = a->off - b->off;
-				}
+		for (int i = 0; i < d->nocc[t]; i++)
+			best[i] = NEAR_WORDS + 1;
+		/* Occurrences come in (column, offset) order: for each of t's,
+		 * the nearest before it of each term u of the group before is
+		 * found walking both lists once. */
+		for (int u = 0; u < d->nterm; u++) {
+			const struct occ *b = &d->occ[u * MAX_OCC];
+			int j = 0;
+			if (d->group[u] != g - 1)
+				continue;
+			for (int i = 0; i < d->nocc[t]; i++) {
+				while (j < d->nocc[u] && (b[j].col < a[i].col ||
+				                          (b[j].col == a[i].col && b[j].off < a[i].off)))
+					j++;
+				if (j > 0 && b[j - 1].col == a[i].col && a[i].off - b[j - 1].off < best[i])
+					best[i] = a[i].off - b[j - 1].off;
 			}
-			if (best <= NEAR_WORDS)
-				d->prox[g - 1] += a->w / (double)best;
 		}
+		for (int i = 0; i < d->nocc[t]; i++)
+			if (best[i] <= NEAR_WORDS)
+				d->prox[g - 1] += a[i].w / (double)best[i];
 	}
 	return SQLITE_OK;
 }

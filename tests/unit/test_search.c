@@ -787,6 +787,20 @@ static void test_suggestion(void **state)
 	assert_true(json_is_null(json_object_get(r, "suggestion")));
 	json_decref(r);
 
+	/* The vocabulary each thread keeps per letter follows a save: a
+	 * word the index did not have is offered once a page has it. */
+	r = run(db, "zurcidp", ROLE_READER, U_READER, NULL);
+	assert_true(json_is_null(json_object_get(r, "suggestion")));
+	json_decref(r);
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, 9, "Cierre de caja", "", "",
+	                                   "Anotar el zurcido de la bolsa."),
+	                 0);
+	exec_ok(db, "COMMIT");
+	r = run(db, "zurcidp", ROLE_READER, U_READER, NULL);
+	assert_string_equal(json_string_value(json_object_get(r, "suggestion")), "zurcido");
+	json_decref(r);
+
 	/* A word only a draft has is not offered to a reader. */
 	r = run(db, "estendida", ROLE_READER, U_READER, NULL);
 	assert_true(json_is_null(json_object_get(r, "suggestion")));
