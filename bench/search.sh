@@ -29,15 +29,16 @@ awk -v a="$t0" -v b="$t1" 'BEGIN { printf "import, wall clock:           %.1f s\
 sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 sqlite3 "$DB" "SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'pages_fts%';
 	SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'words_fts%';
+	SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'titles_fts%';
 	SELECT sum(pgsize) FROM dbstat WHERE name = 'page_text';
 	SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'revisions%'" 2>/dev/null >"$DIR/sizes" ||
 	true
 mb() { awk -v b="${1:-0}" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
 echo "database file:                $(mb "$(stat -c %s "$DB")")"
-if [ "$(wc -l <"$DIR/sizes")" -eq 4 ]; then
+if [ "$(wc -l <"$DIR/sizes")" -eq 5 ]; then
 	set -- $(cat "$DIR/sizes")
-	echo "search index (FTS5 tables):   $(mb "$1") stemmed + $(mb "$2") vocabulary"
-	echo "  (page_text, the text they index: $(mb "$3"); revisions: $(mb "$4"))"
+	echo "search index (FTS5 tables):   $(mb "$1") stemmed + $(mb "$2") vocabulary + $(mb "$3") titles"
+	echo "  (page_text, the text they index: $(mb "$4"); revisions: $(mb "$5"))"
 else
 	echo "search index:                 (this sqlite3 has no dbstat; see the file size)"
 fi
