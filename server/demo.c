@@ -514,8 +514,16 @@ static int make_users(struct db *db, long long *ids)
 	if (!hash)
 		return -1;
 	for (size_t i = 0; i < NUSERS; i++) {
+		char name[48];
+		/* The first administrator may well be called ana or pedro:
+		 * the demo's person then takes the next free name (ana2). */
 		ids[i] = auth_create_user(db, users[i].username, users[i].name,
 					  role_parse(users[i].role), NULL);
+		for (int k = 2; ids[i] == -2 && k <= 9; k++) {
+			snprintf(name, sizeof(name), "%s%d", users[i].username, k);
+			ids[i] = auth_create_user(db, name, users[i].name, role_parse(users[i].role),
+						  NULL);
+		}
 		if (ids[i] == -2) {
 			fprintf(stderr, "oficio: demo: user %s exists already\n", users[i].username);
 			goto out;
@@ -731,6 +739,27 @@ int demo_seed(struct db *db, long long admin_uid)
 	return extras(db, ids, admin_uid);
 }
 
+/* The login a demo person got (make_users): the newest user with its
+ * full name whose login starts with the demo's. Valid until the next
+ * call. */
+static const char *login_of(struct db *db, const struct demo_user *u)
+{
+	static char name[48];
+	sqlite3_stmt *st = db_stmt(db, "SELECT username FROM users WHERE display_name = ?1"
+				       " AND substr(username, 1, length(?2)) = ?2"
+				       " ORDER BY id DESC LIMIT 1");
+
+	snprintf(name, sizeof(name), "%s", u->username);
+	if (st) {
+		db_bind_text(st, 1, u->name);
+		db_bind_text(st, 2, u->username);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(name, sizeof(name), "%s", db_col_text(st, 0));
+		sqlite3_reset(st);
+	}
+	return name;
+}
+
 int cli_demo(struct db *db)
 {
 	long long admin = 0;
@@ -762,7 +791,7 @@ int cli_demo(struct db *db)
 	printf("  %-8s %-8s %s\n", "user", "role", "who");
 	/* Names last: printf pads bytes, not letters, and they have accents. */
 	for (size_t i = 0; i < NUSERS; i++)
-		printf("  %-8s %-8s %s, %s\n", users[i].username, users[i].role, users[i].name,
+		printf("  %-8s %-8s %s, %s\n", login_of(db, &users[i]), users[i].role, users[i].name,
 		       users[i].what);
 	printf("\nAdministrators keep their own password (a new one made here is admin / %s).\n",
 	       DEMO_PASSWORD);

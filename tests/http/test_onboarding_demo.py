@@ -24,11 +24,18 @@ def test_setup_with_demo(srv):
     c = srv.client()
     page = status(c.get("/setup?token=" + m.group(1)), 200).text
     check('name="demo"' in page, "the setup page offers demo data")
-    r = c.post("/setup", {"token": m.group(1), "username": "jefa", "name": "Jefa",
+    # The first administrator takes a login the demo team also has (its
+    # Ana Ruiz is "ana"): the demo still fills the instance, and its Ana
+    # becomes ana2.
+    r = c.post("/setup", {"token": m.group(1), "username": "ana", "name": "Ana Jefa",
                           "password": "una-clave-larga", "demo": "1"})
     redirect_to(r, "/")
     check(srv.scalar("SELECT count(*) FROM pages") >= 25, "demo pages")
-    check(srv.scalar("SELECT count(*) FROM users") >= 7, "demo people")
+    check(srv.scalar("SELECT count(*) FROM users") == 9, "the admin and the 8 demo people")
+    check(srv.query("SELECT role, display_name FROM users WHERE username = 'ana'") ==
+          [("admin", "Ana Jefa")], "the admin kept her login")
+    check(srv.query("SELECT role, display_name FROM users WHERE username = 'ana2'") ==
+          [("staff", "Ana Ruiz")], "the demo's Ana took the next free login")
     srv.jefa = c
 
 
