@@ -169,6 +169,43 @@ bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct 
 	return false;
 }
 
+/* search_next_word for the indexing hot paths: a run of lowercase ASCII
+ * letters and digits that ends in ASCII (most words of Spanish text) is a
+ * word as it stands, and is returned in place, without a copy; any other
+ * word is scanned into buf. The word is *w, *wn bytes; words over
+ * MAX_TOKEN are skipped as search_next_word skips them. */
+static bool next_word_in_place(const char *s, size_t n, size_t *i, size_t *start,
+                               struct buf *buf, const char **w, size_t *wn)
+{
+	while (*i < n) {
+		size_t at = *i, j = at;
+		bool lower = true;
+		if ((unsigned char)s[at] < 0x80 && !is_ascii_word((unsigned char)s[at])) {
+			(*i)++;
+			continue;
+		}
+		while (j < n && is_ascii_word((unsigned char)s[j])) {
+			lower &= !(s[j] >= 'A' && s[j] <= 'Z');
+			j++;
+		}
+		if (j > at && lower && (j == n || (unsigned char)s[j] < 0x80)) {
+			*i = j;
+			if (j - at > MAX_TOKEN)
+				continue;
+			*start = at;
+			*w = s + at;
+			*wn = j - at;
+			return true;
+		}
+		if (!search_next_word(s, n, i, start, buf))
+			return false;
+		*w = buf->data;
+		*wn = buf->len;
+		return true;
+	}
+	return false;
+}
+
 bool search_has_digit(const char *w, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -395,20 +432,19 @@ static int tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text
 	 * positions agree with the index. */
 	bool fold_only = (flags & (FTS5_TOKENIZE_PREFIX | FTS5_TOKENIZE_AUX)) != 0;
 	int rc = SQLITE_OK;
-	size_t start;
+	size_t start, wn;
+	const char *w;
 
-	while (rc == SQLITE_OK && search_next_word(text, n, &i, &start, &word)) {
+	while (rc == SQLITE_OK && next_word_in_place(text, n, &i, &start, &word, &w, &wn)) {
 		if (!t->st.sb || fold_only) {
-			rc = xToken(ctx, 0, word.data, (int)word.len, (int)start, (int)i);
+			rc = xToken(ctx, 0, w, (int)wn, (int)start, (int)i);
 			continue;
 		}
 		buf_reset(&stem);
-		search_stem_cached(t, word.data, word.len, &stem);
+		search_stem_cached(t, w, wn, &stem);
 		rc = xToken(ctx, 0, stem.data, (int)stem.len, (int)start, (int)i);
-		if (rc == SQLITE_OK && document &&
-		    (stem.len != word.len || memcmp(stem.data, word.data, word.len)))
-			rc = xToken(ctx, FTS5_TOKEN_COLOCATED, word.data, (int)word.len, (int)start,
-			            (int)i);
+		if (rc == SQLITE_OK && document && (stem.len != wn || memcmp(stem.data, w, wn)))
+			rc = xToken(ctx, FTS5_TOKEN_COLOCATED, w, (int)wn, (int)start, (int)i);
 	}
 	buf_free(&word);
 	buf_free(&stem);
@@ -464,53 +500,65 @@ static uint32_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
+/* An open-addressing set of the distinct words written to out: offset +
+ * 1 in out (0: empty), length and hash. */
+struct word_set {
+	struct word_slot {
+		uint32_t off, len, hash;
+	} *slot;
+	size_t cap, used;
+	struct buf out;
+};
+
+/* Append w to the set's out (space-separated) unless it is there. */
+static void word_set_add(struct word_set *ws, const char *w, size_t n)
+{
+	uint32_t h = fnv1a(w, n);
+	size_t k;
+
+	for (k = h & (ws->cap - 1); ws->slot[k].off; k = (k + 1) & (ws->cap - 1))
+		if (ws->slot[k].hash == h && ws->slot[k].len == n &&
+		    !memcmp(ws->out.data + ws->slot[k].off - 1, w, n))
+			return; /* seen */
+	if (ws->out.len)
+		buf_putc(&ws->out, ' ');
+	ws->slot[k] = (struct word_slot){(uint32_t)ws->out.len + 1, (uint32_t)n, h};
+	buf_append(&ws->out, w, n);
+	if (++ws->used * 2 > ws->cap) {
+		/* Grow: every word kept, in its new place. */
+		struct word_slot *old = ws->slot;
+		size_t ocap = ws->cap;
+		ws->cap *= 2;
+		ws->slot = xcalloc(ws->cap, sizeof(*ws->slot));
+		for (size_t o = 0; o < ocap; o++) {
+			if (!old[o].off)
+				continue;
+			k = old[o].hash & (ws->cap - 1);
+			while (ws->slot[k].off)
+				k = (k + 1) & (ws->cap - 1);
+			ws->slot[k] = old[o];
+		}
+		free(old);
+	}
+}
+
 static void sql_words(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct buf out = BUF_INIT, word = BUF_INIT;
-	size_t cap = WORDS_MIN_SLOTS, used = 0;
-	/* An open-addressing set of the words kept: offset + 1 in out (0:
-	 * empty), length and hash. */
-	struct slot {
-		uint32_t off, len, hash;
-	} *set = xcalloc(cap, sizeof(*set));
+	struct word_set ws = {.cap = WORDS_MIN_SLOTS};
+	struct buf word = BUF_INIT;
 
+	ws.slot = xcalloc(ws.cap, sizeof(*ws.slot));
 	for (int a = 0; a < argc; a++) {
 		const char *s = (const char *)sqlite3_value_text(argv[a]);
 		size_t n = (size_t)sqlite3_value_bytes(argv[a]), i = 0;
-		while (s && search_next_word(s, n, &i, NULL, &word)) {
-			uint32_t h = fnv1a(word.data, word.len);
-			size_t k;
-			for (k = h & (cap - 1); set[k].off; k = (k + 1) & (cap - 1))
-				if (set[k].hash == h && set[k].len == word.len &&
-				    !memcmp(out.data + set[k].off - 1, word.data, word.len))
-					break;
-			if (set[k].off)
-				continue; /* seen */
-			if (out.len)
-				buf_putc(&out, ' ');
-			set[k] = (struct slot){(uint32_t)out.len + 1, (uint32_t)word.len, h};
-			buf_append(&out, word.data, word.len);
-			if (++used * 2 > cap) {
-				/* Grow: rehash every word kept. */
-				struct slot *old = set;
-				size_t ocap = cap;
-				cap *= 2;
-				set = xcalloc(cap, sizeof(*set));
-				for (size_t o = 0; o < ocap; o++) {
-					if (!old[o].off)
-						continue;
-					k = old[o].hash & (cap - 1);
-					while (set[k].off)
-						k = (k + 1) & (cap - 1);
-					set[k] = old[o];
-				}
-				free(old);
-			}
-		}
+		size_t start, wn;
+		const char *w;
+		while (s && next_word_in_place(s, n, &i, &start, &word, &w, &wn))
+			word_set_add(&ws, w, wn);
 	}
-	sqlite3_result_text(ctx, out.len ? out.data : "", (int)out.len, SQLITE_TRANSIENT);
-	free(set);
-	buf_free(&out);
+	sqlite3_result_text(ctx, ws.out.len ? ws.out.data : "", (int)ws.out.len, SQLITE_TRANSIENT);
+	free(ws.slot);
+	buf_free(&ws.out);
 	buf_free(&word);
 }
 
