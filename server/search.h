@@ -11,9 +11,11 @@
  *                   at the same position, for prefix queries
  *   "oficio_plain"  the same without the stem (the vocabulary that
  *                   spelling suggestions are drawn from)
- * the SQL function oficio_key(text, stem) (the folded words of text,
+ * the SQL functions oficio_key(text, stem) (the folded words of text,
  * single-spaced, stemmed when stem is true), used for title suggestions,
- * and the FTS5 ranking function oficio_rank() (search_rank.c).
+ * and oficio_words(text, ...) (the distinct folded words of its
+ * arguments, in order, single-spaced: what words_fts indexes), and the
+ * FTS5 ranking function oficio_rank() (search_rank.c).
  * A word is a run of letters and digits; words over 64 bytes are not
  * indexed. Changing the language, or the stemming (search.c's list of
  * Spanish verb stems), changes the index: search_rebuild.
