@@ -611,6 +611,22 @@ void search_log(const struct search_params *p, const char *norm, long long hits)
 	searchlog_add(db_now(), norm, hits, p->log_user ? p->user_id : 0);
 }
 
+/* The last positive term when it is a single word of MIN_PREFIX letters
+ * or more, which may be one not finished; NULL otherwise. */
+static struct term *word_being_typed(struct parsed *pq)
+{
+	for (int k = pq->n - 1; k >= 0; k--) {
+		struct term *t = &pq->t[k];
+		if (t->neg)
+			continue;
+		if (t->op != T_WORD || memchr(t->text.data, ' ', t->text.len) ||
+		    text_utf8_len(t->text.data, t->text.len) < MIN_PREFIX)
+			return NULL;
+		return t;
+	}
+	return NULL;
+}
+
 /* Pages with every word: fewer, and pages with all but one are looked at
  * too. */
 #define NEAR_BELOW 100
@@ -632,6 +648,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	int limit = p->limit, offset = p->offset, nhits = 0;
 	long long total = 0, full = 0;
 	bool fallback = false;
+	struct term *typing;
 	json_t *res = NULL, *results = json_array();
 	char *sugg = NULL;
 
@@ -671,6 +688,16 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 			fallback = total > 0;
+		}
+		if (total == 0 && (typing = word_being_typed(&pq))) {
+			/* Enter pressed in the middle of a word ("devol"): the
+			 * last word as a prefix, the others as they are. */
+			typing->op = T_PREFIX;
+			ranked_build(&q, &pq, EXPR_ALL);
+			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
+				goto out;
+			if (total == 0)
+				typing->op = T_WORD; /* for the suggestion */
 		}
 		if (fill_results(db, &pq, hits, nhits, results) != 0)
 			goto out;

@@ -95,7 +95,9 @@ struct search_params {
  * Matches: pages with every word group (a word, a "phrase", words joined
  * by OR); from three groups to six, when fewer than 100 pages have them
  * all, also pages with all but one (see search_parse_near). When none of
- * those exists, pages with any word.
+ * those exists, pages with any word; when there are none either and the
+ * last positive term is a word of 3 letters or more, every word again with
+ * that one as a prefix (Enter pressed in the middle of "devol").
  * fallback is true when results were found but none has every group: the
  * page says "no page had all the words".
  * Order: oficio_rank(): an exact title (the query's words, stemmed) first,

@@ -372,6 +372,18 @@ static void test_prefix(void **state)
 	assert_int_equal(total_of(r), 1);
 	assert_string_equal(slug_at(r, 0), "reembolso-tarjeta");
 	json_decref(r);
+
+	/* Enter pressed in the middle of the last word: when nothing has
+	 * the words, the last one is read as a prefix. */
+	r = run(db, "devol", ROLE_READER, U_READER, NULL);
+	assert_true(has_slug(r, "devolucion-tardia"));
+	assert_true(has_slug(r, "devoluciones"));
+	assert_false(json_is_true(json_object_get(r, "fallback")));
+	json_decref(r);
+	/* Only the last word. */
+	r = run(db, "reembol tarjetazo", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 0);
+	json_decref(r);
 }
 
 static void test_phrase(void **state)
