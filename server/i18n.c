@@ -41,18 +41,9 @@ const struct catalog *i18n_cat_find(const struct i18n *msgs, const char *lang)
 	return NULL;
 }
 
-static uint32_t hash(const char *s)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 const char *i18n_cat_get(const struct catalog *c, const char *key)
 {
-	size_t h = hash(key) & c->mask;
+	size_t h = text_hash(key, strlen(key)) & c->mask;
 	const struct msg *m;
 
 	while (c->slot[h]) {
@@ -145,7 +136,7 @@ static int parse_catalog(struct catalog *c, size_t len, struct buf *err)
 	c->slot = xcalloc(slots, sizeof *c->slot);
 	for (i = 0; i < c->nmsgs; i++) {
 		const struct msg *m = &c->msgs[i];
-		for (h = hash(m->key) & c->mask; c->slot[h]; h = (h + 1) & c->mask) {
+		for (h = text_hash(m->key, strlen(m->key)) & c->mask; c->slot[h]; h = (h + 1) & c->mask) {
 			if (strcmp(c->msgs[c->slot[h] - 1].key, m->key) == 0)
 				break;
 		}

@@ -855,6 +855,28 @@ static const char *const sql_flush[] = {
     "DELETE FROM temp.search_pending",
 };
 
+/* Run sql with ?1 id and, when it has them, ?2..?5 the four texts.
+ * Returns 0 or -1. */
+static int run_bound(sqlite3 *db, const char *sql, long long id, const char *const v[4])
+{
+	sqlite3_stmt *st = stmt_get(db, sql);
+	int nparams, rc = -1;
+
+	if (!st)
+		return -1;
+	nparams = sqlite3_bind_parameter_count(st);
+	if (nparams >= 1)
+		sqlite3_bind_int64(st, 1, id);
+	for (int j = 2; j <= nparams && j <= 5; j++)
+		sqlite3_bind_text(st, j, v[j - 2], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	stmt_done(st);
+	return rc;
+}
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 int search_bulk_begin(sqlite3 *db)
 {
 	struct stmt_cache *c = stmts_get();
@@ -875,19 +897,12 @@ int search_bulk_begin(sqlite3 *db)
 int search_bulk_flush(sqlite3 *db)
 {
 	struct stmt_cache *c = stmts_get();
-	sqlite3_stmt *st;
 
 	if (c->db != db || !c->bulk)
 		return 0;
-	for (size_t k = 0; k < sizeof(sql_flush) / sizeof(sql_flush[0]); k++) {
-		if (!(st = stmt_get(db, sql_flush[k])))
+	for (size_t k = 0; k < NELEM(sql_flush); k++)
+		if (run_bound(db, sql_flush[k], 0, NULL) < 0)
 			return -1;
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			stmt_done(st);
-			return -1;
-		}
-		stmt_done(st);
-	}
 	return 0;
 }
 
@@ -911,28 +926,6 @@ static char *unmarked(const char *s)
 			*p = ' ';
 	return c;
 }
-
-/* Run sql with ?1 id and, when it has them, ?2..?5 the four texts.
- * Returns 0 or -1. */
-static int run_bound(sqlite3 *db, const char *sql, long long id, const char *const v[4])
-{
-	sqlite3_stmt *st = stmt_get(db, sql);
-	int nparams, rc = -1;
-
-	if (!st)
-		return -1;
-	nparams = sqlite3_bind_parameter_count(st);
-	if (nparams >= 1)
-		sqlite3_bind_int64(st, 1, id);
-	for (int j = 2; j <= nparams && j <= 5; j++)
-		sqlite3_bind_text(st, j, v[j - 2], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
-	stmt_done(st);
-	return rc;
-}
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,
                       const char *tags, const char *body)

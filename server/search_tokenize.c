@@ -351,7 +351,6 @@ struct tokenizer {
 /* Append the stem of the folded word w[0..n) to out, through the cache. */
 void search_stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf *out)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
 	struct stem_slot *e;
 	size_t start = out->len;
 
@@ -359,9 +358,7 @@ void search_stem_cached(struct tokenizer *t, const char *w, size_t n, struct buf
 		stem_append(&t->st, w, n, out);
 		return;
 	}
-	for (size_t k = 0; k < n; k++)
-		h = (h ^ (unsigned char)w[k]) * 16777619u;
-	e = &t->cache[h & (STEM_SLOTS - 1)];
+	e = &t->cache[text_hash(w, n) & (STEM_SLOTS - 1)];
 	if (e->wlen == n && !memcmp(e->w, w, n)) {
 		buf_append(out, e->s, e->slen);
 		return;
@@ -491,15 +488,6 @@ static void sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * 'delete' of the old row passes the same words again. */
 #define WORDS_MIN_SLOTS 1024
 
-static uint32_t fnv1a(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t j = 0; j < n; j++)
-		h = (h ^ (unsigned char)s[j]) * 16777619u;
-	return h;
-}
-
 /* An open-addressing set of the distinct words written to out: offset +
  * 1 in out (0: empty), length and hash. */
 struct word_set {
@@ -513,7 +501,7 @@ struct word_set {
 /* Append w to the set's out (space-separated) unless it is there. */
 static void word_set_add(struct word_set *ws, const char *w, size_t n)
 {
-	uint32_t h = fnv1a(w, n);
+	uint32_t h = text_hash(w, n);
 	size_t k;
 
 	for (k = h & (ws->cap - 1); ws->slot[k].off; k = (k + 1) & (ws->cap - 1))

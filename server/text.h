@@ -37,6 +37,17 @@ void text_fold_str(struct buf *out, const char *s, size_t n);
 /* Number of code points in s[0..n). */
 size_t text_utf8_len(const char *s, size_t n);
 
+/* FNV-1a (32 bits) of s[0..n): the hash of the small tables keyed by
+ * words and message keys. Inline: it runs once per indexed word. */
+static inline uint32_t text_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ (unsigned char)s[k]) * 16777619u;
+	return h;
+}
+
 /* Make a URL slug: folded, [a-z0-9] runs joined by '-', at most max bytes,
  * never empty ("pagina" when nothing is left). Appends to out. */
 void text_slugify(struct buf *out, const char *s, size_t n, size_t max);
