@@ -83,6 +83,25 @@ struct vocab {
 	struct buf pool;
 };
 
+/* How many rows of pages_fts have each term, by its FTS5 phrase, for the
+ * ranking's idf (search_rank.c takes them in the map). FTS5 keeps no such
+ * count: it walks the term's whole list of rows, which for a common word
+ * was a fifth of a search never seen before. Kept like the vocabulary,
+ * until the next write or CACHE_TTL seconds; emptied when three quarters
+ * full. */
+#define DF_SLOTS 1024
+
+struct df_cache {
+	uint64_t gen;
+	int64_t at;
+	int n;
+	struct df_entry {
+		uint64_t hash;
+		char *phrase; /* NULL: a free slot */
+		long long rows;
+	} e[DF_SLOTS];
+};
+
 struct stmt_cache {
 	sqlite3 *db;                /* the connection the statements belong to */
 	bool bulk;                  /* search_bulk_begin was called on db */
@@ -94,10 +113,20 @@ struct stmt_cache {
 	} slot[STMT_SLOTS];
 	struct vocab vocab[VOCAB_BUCKETS]; /* db's */
 	uint64_t vocab_tick;
+	struct df_cache df; /* db's */
 };
 
 static pthread_key_t stmts_key;
 static pthread_once_t stmts_once = PTHREAD_ONCE_INIT;
+
+static void df_clear(struct df_cache *d)
+{
+	for (int k = 0; k < DF_SLOTS; k++) {
+		free(d->e[k].phrase);
+		d->e[k].phrase = NULL;
+	}
+	d->n = 0;
+}
 
 static void stmts_clear(struct stmt_cache *c)
 {
@@ -108,6 +137,7 @@ static void stmts_clear(struct stmt_cache *c)
 		buf_free(&c->vocab[k].pool);
 	}
 	memset(c->vocab, 0, sizeof(c->vocab));
+	df_clear(&c->df);
 	c->n = 0;
 	c->db = NULL;
 	c->bulk = false;
@@ -248,6 +278,8 @@ static const char sql_count[] =
 static const char sql_result[] = "SELECT p.slug, p.title, p.kind, p.category, p.verified_at,"
                                  " t.body FROM pages p LEFT JOIN page_text t ON t.id = p.id"
                                  " WHERE p.id = ?1";
+
+static const char sql_term_rows[] = "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH ?1";
 
 static const char sql_vocab_has[] = "SELECT 1 FROM words_vocab WHERE term = ?1";
 
@@ -631,12 +663,103 @@ static struct term *word_being_typed(struct parsed *pq)
  * too. */
 #define NEAR_BELOW 100
 
-static void ranked_build(struct ranked *q, const struct parsed *pq, enum expr_mode mode)
+/* The rows of pages_fts that have the FTS5 phrase p[0..n) (struct
+ * df_cache). Returns 0 or -1. */
+static int term_rows(sqlite3 *db, const char *p, size_t n, long long *rows)
 {
+	/* The statement first: it empties the cache if db is another. */
+	sqlite3_stmt *st = stmt_get(db, sql_term_rows);
+	struct df_cache *d = &stmts_get()->df;
+	uint64_t gen = cache_generation(), h = text_hash(p, n);
+	int64_t now = db_now();
+	size_t k = h % DF_SLOTS;
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	if (d->gen != gen || now - d->at >= CACHE_TTL || d->n >= DF_SLOTS * 3 / 4) {
+		df_clear(d);
+		d->gen = gen;
+		d->at = now;
+	}
+	for (; d->e[k].phrase; k = (k + 1) % DF_SLOTS) {
+		if (d->e[k].hash == h && !strncmp(d->e[k].phrase, p, n) && !d->e[k].phrase[n]) {
+			*rows = d->e[k].rows;
+			stmt_done(st);
+			return 0;
+		}
+	}
+	sqlite3_bind_text(st, 1, p, (int)n, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*rows = sqlite3_column_int64(st, 0);
+		d->e[k] = (struct df_entry){h, xstrndup(p, n), *rows};
+		d->n++;
+		rc = 0;
+	}
+	stmt_done(st);
+	return rc;
+}
+
+static void ranked_build(sqlite3 *db, struct ranked *q, const struct parsed *pq,
+                         enum expr_mode mode)
+{
+	struct groups g;
+	struct buf phrase = BUF_INIT, rows = BUF_INIT;
+
 	buf_reset(&q->expr);
 	buf_reset(&q->map);
 	buf_printf(&q->map, "w%d", title_words(pq));
 	search_query_build(pq, mode, &q->expr, &q->map);
+	/* Each term's rows, in term order (search_query_groups numbers
+	 * them by their place in the query); without them, the ranking
+	 * counts them itself. */
+	search_query_groups(pq, &g);
+	for (int k = 0; k < pq->n; k++) {
+		long long n;
+		if (g.tid[k] < 0)
+			continue;
+		buf_reset(&phrase);
+		search_query_put_term(&phrase, &pq->t[k]);
+		if (term_rows(db, phrase.data, phrase.len, &n) != 0)
+			goto out;
+		buf_printf(&rows, " %lld", n);
+	}
+	if (rows.len) {
+		buf_puts(&q->map, " |");
+		buf_append(&q->map, rows.data, rows.len);
+	}
+out:
+	buf_free(&phrase);
+	buf_free(&rows);
+}
+
+static const char sql_begin[] = "BEGIN";
+static const char sql_commit[] = "COMMIT";
+
+/* One read transaction for the whole search, unless the caller has one:
+ * the queries, the result rows and the suggestion then see one state of
+ * the index, and take the file's locks once instead of some twenty
+ * times. Returns whether it began one (for read_end). */
+static bool read_begin(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	bool began;
+
+	if (!sqlite3_get_autocommit(db) || !(st = stmt_get(db, sql_begin)))
+		return false;
+	began = sqlite3_step(st) == SQLITE_DONE;
+	stmt_done(st);
+	return began;
+}
+
+static void read_end(sqlite3 *db, bool began)
+{
+	sqlite3_stmt *st;
+
+	if (!began || sqlite3_get_autocommit(db) || !(st = stmt_get(db, sql_commit)))
+		return;
+	sqlite3_step(st);
+	stmt_done(st);
 }
 
 json_t *search_run(sqlite3 *db, const struct search_params *p)
@@ -647,7 +770,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	struct parsed pq = {.n = 0};
 	int limit = p->limit, offset = p->offset, nhits = 0;
 	long long total = 0, full = 0;
-	bool fallback = false;
+	bool fallback = false, began = false;
 	struct term *typing;
 	json_t *res = NULL, *results = json_array();
 	char *sugg = NULL;
@@ -665,8 +788,9 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	if (p->norm)
 		buf_append(p->norm, norm.data, norm.len);
 	if (search_query_has_positive(&pq)) {
+		began = read_begin(db);
 		/* Every word. */
-		ranked_build(&q, &pq, EXPR_ALL);
+		ranked_build(db, &q, &pq, EXPR_ALL);
 		if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
 			goto out;
 		full = total < 3 ? total : 3;
@@ -676,7 +800,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		 * user has enough to look at, and those pages are the most
 		 * expensive to rank (most of the index, for common words). */
 		if (total < NEAR_BELOW) {
-			ranked_build(&near, &pq, EXPR_NEAR);
+			ranked_build(db, &near, &pq, EXPR_NEAR);
 			if (strcmp(near.expr.data, q.expr.data) &&
 			    run_query(db, p, &near, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
@@ -684,7 +808,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		fallback = total > 0 && full == 0;
 		if (total == 0) {
 			/* Not even that: any word will do. */
-			ranked_build(&q, &pq, EXPR_ANY);
+			ranked_build(db, &q, &pq, EXPR_ANY);
 			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 			fallback = total > 0;
@@ -693,7 +817,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 			/* Enter pressed in the middle of a word ("devol"): the
 			 * last word as a prefix, the others as they are. */
 			typing->op = T_PREFIX;
-			ranked_build(&q, &pq, EXPR_ALL);
+			ranked_build(db, &q, &pq, EXPR_ALL);
 			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 			if (total == 0)
@@ -712,6 +836,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	json_object_set_new(res, "fallback", json_boolean(fallback));
 	json_object_set_new(res, "suggestion", sugg ? jstr(sugg) : json_null());
 out:
+	read_end(db, began);
 	json_decref(results);
 	free(sugg);
 	search_query_free(&pq);

@@ -113,6 +113,9 @@ bool search_query_is_stop(const char *w);
 /* The word groups of pq into g. */
 void search_query_groups(const struct parsed *pq, struct groups *g);
 
+/* Append term t as one FTS5 phrase ("word", "two words", "pref"*). */
+void search_query_put_term(struct buf *b, const struct term *t);
+
 /* Append the FTS5 expression for mode to out and its ranking map (see
  * search_rank.c) to map: nothing when no term is positive. EXPR_NEAR
  * falls back to EXPR_ALL outside three to six groups. */

@@ -180,7 +180,7 @@ static bool only_stops(const struct parsed *pq)
 	return true;
 }
 
-static void put_term(struct buf *b, const struct term *t)
+void search_query_put_term(struct buf *b, const struct term *t)
 {
 	buf_putc(b, '"');
 	for (size_t k = 0; k < t->text.len; k++) {
@@ -225,7 +225,7 @@ static void map_put(struct buf *map, const char *tok)
 static void emit_term(const struct parsed *pq, const struct groups *g, int k, int gi,
                       struct buf *out, struct buf *map)
 {
-	put_term(out, &pq->t[k]);
+	search_query_put_term(out, &pq->t[k]);
 	if (map->len)
 		buf_putc(map, ' ');
 	buf_printf(map, "%d.%d", g->tid[k], gi);
@@ -322,7 +322,7 @@ void search_query_build(const struct parsed *pq, enum expr_mode mode, struct buf
 			continue;
 		if (!first)
 			buf_puts(out, " OR ");
-		put_term(out, &pq->t[k]);
+		search_query_put_term(out, &pq->t[k]);
 		map_put(map, "x");
 		first = false;
 	}

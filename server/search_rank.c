@@ -14,7 +14,11 @@
  *   "T.G"  query term T (0, 1, ... in query order) of word group G (an
  *          OR group holds several terms; groups are numbered in order)
  *   "x"    an excluded term: ignored
- * separated by single spaces. A copy whose node is not on the current row
+ * separated by single spaces; then, optionally, "|" and the number of
+ * rows that have each term, in term order (search.c keeps them from one
+ * search to the next: counting a common word's rows is a walk through
+ * all of them, a fifth of a search). Without them, each term's rows are
+ * counted on the first row. A copy whose node is not on the current row
  * reports no occurrences even when its term is there (FTS5 moves the
  * losing side of an AND past the row), so a term is read from the first
  * of its copies that has any.
@@ -81,6 +85,7 @@ struct rank_data {
 	int *first;      /* per term: its first phrase (for the idf) */
 	int *copies;     /* per term, MAX_COPIES phrases: where to read it */
 	int *ncopies;    /* per term */
+	long long *df;   /* per term: rows that have it, from the map; NULL: count */
 	double *idf;     /* per term */
 	double *gidf;    /* per group: the largest idf of its terms */
 	double avgdl;
@@ -167,6 +172,7 @@ static void rank_data_free(void *p)
 	free(d->first);
 	free(d->copies);
 	free(d->ncopies);
+	free(d->df);
 	free(d->idf);
 	free(d->gidf);
 	free(d->occ);
@@ -202,7 +208,7 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 	if (end == s + 1 || d->title_words < 0)
 		goto bad;
 	s = *end == ' ' ? end + 1 : end;
-	while (*s) {
+	while (*s && *s != '|') {
 		long t, g;
 		if (n >= nphrase)
 			goto bad;
@@ -240,6 +246,19 @@ static struct rank_data *parse_map(const char *map, int nphrase)
 	for (int t = 0; t < d->nterm; t++)
 		if (d->first[t] < 0)
 			goto bad; /* numbering with a hole */
+	if (*s == '|') {
+		/* "| N N ...": one count per term. */
+		d->df = xcalloc(cap, sizeof(long long));
+		s++;
+		for (int t = 0; t < d->nterm; t++) {
+			if (s[0] != ' ' || s[1] < '0' || s[1] > '9')
+				goto bad;
+			d->df[t] = strtoll(s + 1, &end, 10);
+			s = end;
+		}
+		if (*s)
+			goto bad;
+	}
 	d->idf = xcalloc(cap, sizeof(double));
 	d->gidf = xcalloc(cap, sizeof(double));
 	d->occ = xcalloc(cap * MAX_OCC, sizeof(struct occ));
@@ -280,7 +299,10 @@ static int load_idf(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_d
 	for (int t = 0; t < d->nterm && rc == SQLITE_OK; t++) {
 		sqlite3_int64 hits = 0;
 		double idf;
-		rc = api->xQueryPhrase(fts, d->first[t], &hits, count_cb);
+		if (d->df)
+			hits = d->df[t];
+		else
+			rc = api->xQueryPhrase(fts, d->first[t], &hits, count_cb);
 		idf = log(((double)nrow - (double)hits + 0.5) / ((double)hits + 0.5));
 		d->idf[t] = idf > 1e-6 ? idf : 1e-6;
 		if (d->idf[t] > d->gidf[d->group[t]])

@@ -16,6 +16,7 @@
 #include "search.h"
 #include "searchlog.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,89 @@ static void test_ranking(void **state)
 	r = run(db, "devolucion tardia", ROLE_READER, U_READER, NULL);
 	assert_string_equal(slug_at(r, 0), "devolucion-tardia");
 	json_decref(r);
+}
+
+/* The score of page id for the one-word expression expr, counted by the
+ * ranking function itself (a map without the rows of each term). */
+static double counted_score(sqlite3 *db, const char *expr, long long id)
+{
+	sqlite3_stmt *st;
+	double score = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT oficio_rank(pages_fts, 'w0 0.0') FROM pages_fts"
+	                                    " WHERE pages_fts MATCH ?1 AND rowid = ?2",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		score = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return score;
+}
+
+static double score_at(json_t *r, size_t i)
+{
+	return json_real_value(
+	    json_object_get(json_array_get(json_object_get(r, "results"), i), "score"));
+}
+
+/* search.c hands the ranking the number of rows that have each term, kept
+ * per thread until the next write: the scores are those the ranking gets
+ * counting them itself, before and after a save changes the counts. */
+static void test_term_rows_follow_edits(void **state)
+{
+	sqlite3 *db = *state;
+	json_t *r;
+	double before, after = 0;
+
+	r = run(db, "reembolso", ROLE_READER, U_READER, NULL);
+	assert_string_equal(slug_at(r, 0), "reembolso-tarjeta");
+	before = score_at(r, 0);
+	assert_true(before > 0);
+	assert_true(fabs(before - counted_score(db, "\"reembolso\"", 3)) < 1e-9);
+	json_decref(r);
+
+	/* Two more pages say it: the word is commoner, its weight smaller. */
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, 2, "Cambio de talla", "", "",
+	                                   "Sin reembolso en rebajas."),
+	                 0);
+	assert_int_equal(search_index_page(db, 4, "Cliente enfadado en caja", "", "",
+	                                   "Pidió un reembolso."),
+	                 0);
+	exec_ok(db, "COMMIT");
+	r = run(db, "reembolso", ROLE_READER, U_READER, NULL);
+	assert_int_equal(total_of(r), 4);
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(slug_at(r, i), "reembolso-tarjeta"))
+			continue;
+		after = score_at(r, i);
+		assert_true(fabs(after - counted_score(db, "\"reembolso\"", 3)) < 1e-9);
+		assert_true(after < before);
+		after = -1;
+	}
+	assert_true(after == -1); /* found */
+	json_decref(r);
+
+	/* A map whose counts do not fit scores 0 rather than failing. */
+	assert_true(counted_score(db, "\"reembolso\"", 3) > 0);
+	{
+		sqlite3_stmt *st;
+		assert_int_equal(
+		    sqlite3_prepare_v2(db,
+		                       "SELECT oficio_rank(pages_fts, 'w0 0.0 | x'),"
+		                       " oficio_rank(pages_fts, 'w0 0.0 |'),"
+		                       " oficio_rank(pages_fts, 'w0 0.0 | 1 2')"
+		                       " FROM pages_fts WHERE pages_fts MATCH 'reembolso' AND rowid = 3",
+		                       -1, &st, NULL),
+		    SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		for (int c = 0; c < 3; c++)
+			assert_true(sqlite3_column_double(st, c) == 0.0);
+		sqlite3_finalize(st);
+	}
 }
 
 static void test_filters(void **state)
@@ -1073,6 +1157,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_exclude_and_or, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fallback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ranking, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_term_rows_follow_edits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_visibility, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_snippets, setup, teardown),
