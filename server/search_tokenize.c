@@ -169,41 +169,51 @@ bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct 
 	return false;
 }
 
-/* search_next_word for the indexing hot paths: a run of lowercase ASCII
- * letters and digits that ends in ASCII (most words of Spanish text) is a
- * word as it stands, and is returned in place, without a copy; any other
- * word is scanned into buf. The word is *w, *wn bytes; words over
- * MAX_TOKEN are skipped as search_next_word skips them. */
+/* search_next_word for the indexing hot paths: a run of ASCII letters
+ * and digits that ends in ASCII (most words of Spanish text) is folded
+ * here: in place, without a copy, when it has no capital, else lowered
+ * into buf; any other word is scanned into buf by search_next_word. The
+ * word is *w, *wn bytes; words over MAX_TOKEN are skipped as
+ * search_next_word skips them. */
 static bool next_word_in_place(const char *s, size_t n, size_t *i, size_t *start,
                                struct buf *buf, const char **w, size_t *wn)
 {
-	while (*i < n) {
-		size_t at = *i, j = at;
-		bool lower = true;
-		if ((unsigned char)s[at] < 0x80 && !is_ascii_word((unsigned char)s[at])) {
-			(*i)++;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t at = *i, j;
+
+	for (;; at = j) {
+		bool upper = false;
+		/* ASCII spaces and punctuation, most separators. */
+		while (at < n && p[at] < 0x80 && !is_ascii_word(p[at]))
+			at++;
+		for (j = at; j < n && is_ascii_word(p[j]); j++)
+			upper |= p[j] <= 'Z' && p[j] >= 'A';
+		if (j == at || (j < n && p[j] >= 0x80))
+			break; /* the end, or a word with more than ASCII */
+		if (j - at > MAX_TOKEN)
 			continue;
-		}
-		while (j < n && is_ascii_word((unsigned char)s[j])) {
-			lower &= !(s[j] >= 'A' && s[j] <= 'Z');
-			j++;
-		}
-		if (j > at && lower && (j == n || (unsigned char)s[j] < 0x80)) {
-			*i = j;
-			if (j - at > MAX_TOKEN)
-				continue;
-			*start = at;
+		*i = j;
+		*start = at;
+		*wn = j - at;
+		if (!upper) {
 			*w = s + at;
-			*wn = j - at;
 			return true;
 		}
-		if (!search_next_word(s, n, i, start, buf))
+		buf_reset(buf);
+		if (buf_grow(buf, j - at) != 0)
 			return false;
+		for (size_t k = at; k < j; k++)
+			buf->data[buf->len++] = (char)(p[k] <= 'Z' && p[k] >= 'A' ? p[k] + 32 : p[k]);
+		buf->data[buf->len] = '\0';
 		*w = buf->data;
-		*wn = buf->len;
 		return true;
 	}
-	return false;
+	*i = at;
+	if (!search_next_word(s, n, i, start, buf))
+		return false;
+	*w = buf->data;
+	*wn = buf->len;
+	return true;
 }
 
 bool search_has_digit(const char *w, size_t n)
