@@ -282,8 +282,8 @@ int page_home(struct req *r)
 	view_labels_all(r, recent);
 	json_object_set_new(c, "title", json_string(http_msg(r, "home.title")));
 	json_object_set_new(c, "recent", recent);
-	json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
-	json_object_set_new(c, "tags", pages_tags(r->db, r->role, r->uid));
+	json_object_set_new(c, "categories", view_categories(r));
+	json_object_set_new(c, "tags", view_tags(r));
 	json_object_set_new(c, "is_home", json_true());
 	lifecycle_home(r, c);
 	return http_page(r, 200, "home", c);
@@ -318,8 +318,8 @@ int page_browse(struct req *r)
 	json_object_set_new(c, "pages", list);
 	json_object_set_new(c, "category", cat ? json_string(cat) : json_null());
 	json_object_set_new(c, "tag", tag ? json_string(tag) : json_null());
-	json_object_set_new(c, "categories", pages_categories(r->db, r->role, r->uid));
-	json_object_set_new(c, "tags", pages_tags(r->db, r->role, r->uid));
+	json_object_set_new(c, "categories", view_categories(r));
+	json_object_set_new(c, "tags", view_tags(r));
 	json_object_set_new(c, "kinds", view_kind_options(r, kind));
 	view_mark_selected(json_object_get(c, "categories"), cat);
 	view_mark_selected(json_object_get(c, "tags"), tag);

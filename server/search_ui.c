@@ -128,7 +128,7 @@ int search_page(struct req *r)
 		bool bad = false;
 		const char *kind = opt(r, "kind", 20, &bad);
 		const char *cat = opt(r, "category", 80, &bad);
-		json_t *cats = pages_categories(r->db, r->role, r->uid);
+		json_t *cats = view_categories(r);
 		view_mark_selected(cats, cat);
 		json_object_set_new(c, "kinds", view_kind_options(r, kind));
 		json_object_set_new(c, "categories", cats);

@@ -4,12 +4,14 @@
 #include "view.h"
 
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "http.h"
 #include "pages.h"
 #include "role.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -189,4 +191,45 @@ void view_mark_selected(json_t *arr, const char *value)
 		json_object_set_new(v, "selected",
 				    json_boolean(value && name && strcmp(name, value) == 0));
 	}
+}
+
+/* A list pages.c counts over every visible page (fn), from the thread's
+ * cache until the next write (cache.h): the home, browse and search pages
+ * show the categories and tags on every view, and counting them read all
+ * 20,000 pages of a large instance (1.5 ms, a search's whole time). The
+ * key holds what visibility depends on: the role, and below editor the
+ * user, who sees their own drafts. */
+static json_t *cached_counts(struct req *r, const char *what,
+			     json_t *(*fn)(struct db *, int, long long))
+{
+	struct buf key = BUF_INIT;
+	struct cache_hit hit;
+	uint64_t gen = cache_generation();
+	int64_t now = db_now();
+	json_t *a = NULL;
+	char *js;
+
+	buf_printf(&key, "%s\x1f%d\x1f%lld", what, r->role,
+		   r->role >= ROLE_EDITOR ? 0LL : r->uid);
+	if (cache_get(http_cache(r), key.data, now, &hit))
+		a = json_loadb(hit.body, hit.blen, 0, NULL);
+	if (!a) {
+		a = fn(r->db, r->role, r->uid);
+		js = json_dumps(a, JSON_COMPACT);
+		if (js)
+			cache_put(http_cache(r), key.data, gen, now, "", 0, js, strlen(js));
+		free(js);
+	}
+	buf_free(&key);
+	return a;
+}
+
+json_t *view_categories(struct req *r)
+{
+	return cached_counts(r, "categories", pages_categories);
+}
+
+json_t *view_tags(struct req *r)
+{
+	return cached_counts(r, "tags", pages_tags);
 }

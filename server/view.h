@@ -36,6 +36,11 @@ json_t *view_kind_options(struct req *r, const char *selected);
 /* Set "selected" on the element of [{name,...}] whose name is value. */
 void view_mark_selected(json_t *arr, const char *value);
 
+/* pages_categories and pages_tags for r's role and user, kept in the
+ * thread's cache until the next write; a new array the caller owns. */
+json_t *view_categories(struct req *r);
+json_t *view_tags(struct req *r);
+
 /* "YYYY-MM-DD" of a Unix time, into out[11]. */
 void view_date(int64_t t, char *out);
 

@@ -269,6 +269,29 @@ def test_recent_changes_on_home(srv):
           "recent changes are not most recent first")
 
 
+def _chip_count(html, category):
+    m = re.search(r'name="category" value="%s" class="chip cat">[^<]*<span class="n">(\d+)</span>'
+                  % re.escape(category), html)
+    return int(m.group(1)) if m else 0
+
+
+def test_category_chips_follow_saves(srv):
+    # The chips' counts are kept per thread until the next write: every
+    # thread answers with the new count as soon as a save has returned.
+    c = S["c"]
+    for url in ("/", "/browse") * 3:
+        n = _chip_count(status(c.get(url), 200).text, "Caja")
+        check(n == 1, "%s: Caja counts %d pages, not 1", url, n)
+    r = c.post("/new", {"kind": "procedure", "title": "Arqueo de caja", "markdown": "Contar.\n",
+                        "category": "Caja", "tags": "", "publish": "1"})
+    check(slug_of(r) == "arqueo-de-caja", "slug %r", slug_of(r))
+    for url in ("/", "/browse") * 3:
+        n = _chip_count(status(c.get(url), 200).text, "Caja")
+        check(n == 2, "%s: Caja counts %d pages after a save, not 2", url, n)
+    r = status(c.get("/search?q=arqueo"), 200)
+    check('<option value="Caja"' in r.text, "the search page has no Caja filter")
+
+
 def test_logout(srv):
     c = S["c"]
     old = dict(c.cookies)
