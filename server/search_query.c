@@ -38,8 +38,10 @@ bool search_query_is_stop(const char *w)
 {
 	const char *const *list = strcmp(search_stem_algorithm, "english") ? stop_es : stop_en;
 
+	/* The snippets ask for every short word of a passage: the first
+	 * letter turns most away without a call. */
 	for (; *list; list++)
-		if (!strcmp(*list, w))
+		if ((*list)[0] == w[0] && !strcmp(*list, w))
 			return true;
 	return false;
 }
