@@ -724,6 +724,8 @@ json_t *pages_list(struct db *db, const char *kind, const char *category,
 		"AND (CASE WHEN ?4 IS NULL THEN p.status <> 'archived' ELSE p.status = ?4 END) "
 		"ORDER BY p.title COLLATE NOCASE LIMIT ?7 OFFSET ?8");
 	json_t *a = json_array();
+	long long *ids = NULL;
+	size_t n = 0, cap = 0;
 
 	if (!st)
 		return a;
@@ -741,17 +743,20 @@ json_t *pages_list(struct db *db, const char *kind, const char *category,
 			"kind", db_col_text(st, 3), "category", db_col_text(st, 4),
 			"status", db_col_text(st, 5), "rev", sqlite3_column_int(st, 6),
 			"updated_at", (json_int_t)sqlite3_column_int64(st, 7));
+		if (!o || json_array_append_new(a, o) < 0)
+			continue;
 		json_object_set_new(o, "verified_at", int_or_null(st, 8));
-		json_array_append_new(a, o);
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			ids = xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
 	/* Tags per row: a second pass keeps the main query simple. */
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v) {
-		long long id = pages_id(db, json_string_value(json_object_get(v, "slug")));
-		json_object_set_new(v, "tags", tags_json(db, id));
-	}
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(json_array_get(a, i), "tags", tags_json(db, ids[i]));
+	free(ids);
 	return a;
 }
 
