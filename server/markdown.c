@@ -56,7 +56,7 @@
 
 /* No CMARK_OPT_FOOTNOTES: in gfm.6 a "[^" label across a line break drops
  * text and can cut a UTF-8 sequence ("a [^\nb] c" renders "a [^] c"). */
-#define MD_OPTIONS CMARK_OPT_VALIDATE_UTF8
+#define MD_OPTIONS CMARK_OPT_DEFAULT /* input is valid UTF-8 by then (markdown_render) */
 #define WIKILINK_MAX_DEPTH 256    /* nodes above a text node, see caveats */
 
 /* Guard limits; costs measured on gfm.6, see guard_scan. */

@@ -102,6 +102,21 @@ struct df_cache {
 	} e[DF_SLOTS];
 };
 
+/* The texts each of the last LAST_INDEXED pages indexed on this thread
+ * was given, and their distinct words (search_words), for its next save:
+ * words_fts is contentless, so taking a page's words out needs them, and
+ * scanning the old text again for them was a sixteenth of a long page's
+ * save. A remembered page is used only when its texts are exactly the
+ * old row's (a save elsewhere, or a rolled-back one, makes them differ). */
+#define LAST_INDEXED 4
+
+struct indexed {
+	long long id; /* 0: free */
+	char *v[4];   /* title, headings, tags, body */
+	char *words;
+	uint64_t tick;
+};
+
 struct stmt_cache {
 	sqlite3 *db;                /* the connection the statements belong to */
 	bool bulk;                  /* search_bulk_begin was called on db */
@@ -114,6 +129,8 @@ struct stmt_cache {
 	struct vocab vocab[VOCAB_BUCKETS]; /* db's */
 	uint64_t vocab_tick;
 	struct df_cache df; /* db's */
+	struct indexed last[LAST_INDEXED];
+	uint64_t last_tick;
 };
 
 static pthread_key_t stmts_key;
@@ -128,6 +145,14 @@ static void df_clear(struct df_cache *d)
 	d->n = 0;
 }
 
+static void indexed_clear(struct indexed *e)
+{
+	for (int k = 0; k < 4; k++)
+		free(e->v[k]);
+	free(e->words);
+	memset(e, 0, sizeof(*e));
+}
+
 static void stmts_clear(struct stmt_cache *c)
 {
 	for (int i = 0; i < c->n; i++)
@@ -138,6 +163,8 @@ static void stmts_clear(struct stmt_cache *c)
 	}
 	memset(c->vocab, 0, sizeof(c->vocab));
 	df_clear(&c->df);
+	for (int k = 0; k < LAST_INDEXED; k++)
+		indexed_clear(&c->last[k]);
 	c->n = 0;
 	c->db = NULL;
 	c->bulk = false;
@@ -928,23 +955,23 @@ out:
 static const char sql_old_text[] =
     "SELECT title, headings, tags, body FROM page_text WHERE id = ?1";
 
-static const char *const sql_index_delete[] = {
+static const char sql_pages_delete[] =
     "INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
-    " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)",
-    "INSERT INTO words_fts (words_fts, rowid, words)"
-    " VALUES ('delete', ?1, oficio_words(?2, ?3, ?4, ?5))",
-    "INSERT INTO titles_fts (titles_fts, rowid, title) VALUES ('delete', ?1, ?2)",
-};
-
-static const char *const sql_index_insert[] = {
+    " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)";
+static const char sql_pages_insert[] =
+    "INSERT INTO pages_fts (rowid, title, headings, tags, body) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_text_upsert[] =
     "INSERT INTO page_text (id, title, headings, tags, body)"
     " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET"
     " title = excluded.title, headings = excluded.headings,"
-    " tags = excluded.tags, body = excluded.body",
-    "INSERT INTO pages_fts (rowid, title, headings, tags, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-    "INSERT INTO words_fts (rowid, words) VALUES (?1, oficio_words(?2, ?3, ?4, ?5))",
-    "INSERT INTO titles_fts (rowid, title) VALUES (?1, ?2)",
-};
+    " tags = excluded.tags, body = excluded.body";
+/* ?2: the words (search_words). */
+static const char sql_words_delete[] =
+    "INSERT INTO words_fts (words_fts, rowid, words) VALUES ('delete', ?1, ?2)";
+static const char sql_words_insert[] = "INSERT INTO words_fts (rowid, words) VALUES (?1, ?2)";
+static const char sql_titles_delete[] =
+    "INSERT INTO titles_fts (titles_fts, rowid, title) VALUES ('delete', ?1, ?2)";
+static const char sql_titles_insert[] = "INSERT INTO titles_fts (rowid, title) VALUES (?1, ?2)";
 
 /* Bulk mode (search_bulk_begin): page_text is kept in step at once, the
  * FTS indexes at search_bulk_flush. A page waiting for them is in
@@ -1052,13 +1079,110 @@ static char *unmarked(const char *s)
 	return c;
 }
 
+/* The remembered entry of page id whose texts are exactly was, or NULL. */
+static struct indexed *remembered(struct stmt_cache *c, long long id, const char *const was[4])
+{
+	for (int e = 0; e < LAST_INDEXED; e++) {
+		struct indexed *x = &c->last[e];
+		int k = 0;
+		if (x->id != id)
+			continue;
+		while (k < 4 && !strcmp(x->v[k], was[k] ? was[k] : ""))
+			k++;
+		return k == 4 ? x : NULL;
+	}
+	return NULL;
+}
+
+/* Remember that page id now has the texts v and the words words. */
+static void remember(struct stmt_cache *c, long long id, char *const v[4], const char *words)
+{
+	struct indexed *x = NULL;
+
+	for (int e = 0; e < LAST_INDEXED; e++) {
+		struct indexed *y = &c->last[e];
+		if (y->id == id) {
+			x = y;
+			break;
+		}
+		if (!x || y->tick < x->tick)
+			x = y; /* a free or the least recently used entry */
+	}
+	indexed_clear(x);
+	x->id = id;
+	for (int k = 0; k < 4; k++)
+		x->v[k] = xstrdup(v[k]);
+	x->words = xstrdup(words);
+	x->tick = ++c->last_tick;
+}
+
+/* Index page id's texts v, out of bulk mode: take its old row out of the
+ * indexes and put v in. words_fts and titles_fts are left alone when the
+ * page's words or title have not changed. Returns 0 or -1. */
+static int index_one(sqlite3 *db, struct stmt_cache *c, long long id, char *const v[4])
+{
+	sqlite3_stmt *old = stmt_get(db, sql_old_text);
+	struct buf words = BUF_INIT, was_words = BUF_INIT;
+	const char *was[4] = {NULL}, *w, *ww = NULL;
+	bool had = false, title_same = false;
+	int rc = -1;
+
+	if (!old)
+		return -1;
+	search_words((const char *const *)v, 4, &words);
+	w = words.data ? words.data : "";
+	/* The old row, read before page_text changes; its texts stay valid
+	 * until old is reset. */
+	sqlite3_bind_int64(old, 1, id);
+	switch (sqlite3_step(old)) {
+	case SQLITE_ROW: {
+		struct indexed *x;
+		had = true;
+		for (int k = 0; k < 4; k++)
+			was[k] = (const char *)sqlite3_column_text(old, k);
+		if ((x = remembered(c, id, was))) {
+			ww = x->words;
+		} else {
+			search_words(was, 4, &was_words);
+			ww = was_words.data ? was_words.data : "";
+		}
+		title_same = !strcmp(was[0] ? was[0] : "", v[0]);
+		if (run_bound(db, sql_pages_delete, id, was) < 0 ||
+		    (strcmp(ww, w) &&
+		     run_bound(db, sql_words_delete, id, (const char *[4]){ww}) < 0) ||
+		    (!title_same && run_bound(db, sql_titles_delete, id, was) < 0))
+			goto out;
+		break;
+	}
+	case SQLITE_DONE:
+		break; /* a new page */
+	default:
+		goto out;
+	}
+	stmt_done(old); /* was is gone; ww is a copy */
+	old = NULL;
+	if (run_bound(db, sql_text_upsert, id, (const char *const *)v) < 0 ||
+	    run_bound(db, sql_pages_insert, id, (const char *const *)v) < 0 ||
+	    ((!had || strcmp(ww, w)) &&
+	     run_bound(db, sql_words_insert, id, (const char *[4]){w}) < 0) ||
+	    ((!had || !title_same) &&
+	     run_bound(db, sql_titles_insert, id, (const char *const *)v) < 0))
+		goto out;
+	remember(c, id, v, w);
+	rc = 0;
+out:
+	stmt_done(old);
+	buf_free(&words);
+	buf_free(&was_words);
+	return rc;
+}
+
 int search_index_page(sqlite3 *db, long long page_id, const char *title, const char *headings,
                       const char *tags, const char *body)
 {
 	char *v[4] = {unmarked(title), unmarked(headings), unmarked(tags), unmarked(body)};
 	struct stmt_cache *c = stmts_get();
 	bool bulk = c->db == db && c->bulk;
-	sqlite3_stmt *old = NULL;
 	int rc = -1;
 
 	if (run_bound(db, "SAVEPOINT search_index", page_id, NULL) < 0)
@@ -1067,39 +1191,14 @@ int search_index_page(sqlite3 *db, long long page_id, const char *title, const c
 		for (size_t k = 0; k < NELEM(sql_index_bulk); k++)
 			if (run_bound(db, sql_index_bulk[k], page_id, (const char *const *)v) < 0)
 				goto out;
-	} else {
-		/* The old row, read before page_text changes; its texts stay
-		 * valid until old is reset. */
-		if (!(old = stmt_get(db, sql_old_text)))
-			goto out;
-		sqlite3_bind_int64(old, 1, page_id);
-		switch (sqlite3_step(old)) {
-		case SQLITE_ROW: {
-			const char *was[4];
-			for (int k = 0; k < 4; k++)
-				was[k] = (const char *)sqlite3_column_text(old, k);
-			for (size_t k = 0; k < NELEM(sql_index_delete); k++)
-				if (run_bound(db, sql_index_delete[k], page_id, was) < 0)
-					goto out;
-			break;
-		}
-		case SQLITE_DONE:
-			break; /* a new page */
-		default:
-			goto out;
-		}
-		stmt_done(old);
-		old = NULL;
-		for (size_t k = 0; k < NELEM(sql_index_insert); k++)
-			if (run_bound(db, sql_index_insert[k], page_id, (const char *const *)v) < 0)
-				goto out;
+	} else if (index_one(db, c, page_id, v) < 0) {
+		goto out;
 	}
 	if (run_bound(db, "RELEASE search_index", page_id, NULL) == 0)
 		rc = 0;
 	/* The vocabulary kept for suggestions (vocab_of) is out of date. */
 	cache_bump();
 out:
-	stmt_done(old);
 	if (rc != 0) {
 		/* Undo our part only; the caller's transaction decides the rest. */
 		sqlite3_exec(db, "ROLLBACK TO search_index; RELEASE search_index", NULL, NULL,

@@ -53,6 +53,11 @@ bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct 
  * stemmed, nor corrected). */
 bool search_has_digit(const char *w, size_t n);
 
+/* Append the distinct folded words of the ntexts texts (NULL ones
+ * skipped) to out, single-spaced, in order of first appearance: what
+ * oficio_words() returns for them. */
+void search_words(const char *const *texts, int ntexts, struct buf *out);
+
 struct tokenizer; /* a stemmer with a cache of recent stems */
 
 /* Append the stem of the folded word w[0..n) to out, as the "oficio"

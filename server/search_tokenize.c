@@ -175,6 +175,20 @@ bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct 
  * into buf; any other word is scanned into buf by search_next_word. The
  * word is *w, *wn bytes; words over MAX_TOKEN are skipped as
  * search_next_word skips them. */
+/* Byte classes for next_word_in_place: BYTE_WORD an ASCII letter or
+ * digit, BYTE_UPPER a capital (with BYTE_WORD), BYTE_HIGH not ASCII. */
+enum { BYTE_WORD = 1, BYTE_UPPER = 2, BYTE_HIGH = 4 };
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+};
+
 static bool next_word_in_place(const char *s, size_t n, size_t *i, size_t *start,
                                struct buf *buf, const char **w, size_t *wn)
 {
@@ -182,20 +196,20 @@ static bool next_word_in_place(const char *s, size_t n, size_t *i, size_t *start
 	size_t at = *i, j;
 
 	for (;; at = j) {
-		bool upper = false;
+		unsigned upper = 0;
 		/* ASCII spaces and punctuation, most separators. */
-		while (at < n && p[at] < 0x80 && !is_ascii_word(p[at]))
+		while (at < n && !byte_class[p[at]])
 			at++;
-		for (j = at; j < n && is_ascii_word(p[j]); j++)
-			upper |= p[j] <= 'Z' && p[j] >= 'A';
-		if (j == at || (j < n && p[j] >= 0x80))
+		for (j = at; j < n && (byte_class[p[j]] & BYTE_WORD); j++)
+			upper |= byte_class[p[j]];
+		if (j == at || (j < n && (byte_class[p[j]] & BYTE_HIGH)))
 			break; /* the end, or a word with more than ASCII */
 		if (j - at > MAX_TOKEN)
 			continue;
 		*i = j;
 		*start = at;
 		*wn = j - at;
-		if (!upper) {
+		if (!(upper & BYTE_UPPER)) {
 			*w = s + at;
 			return true;
 		}
@@ -540,20 +554,40 @@ static void word_set_add(struct word_set *ws, const char *w, size_t n)
 	}
 }
 
+/* Add the words of s[0..n) to ws. */
+static void word_set_scan(struct word_set *ws, const char *s, size_t n, struct buf *word)
+{
+	size_t i = 0, start, wn;
+	const char *w;
+
+	while (s && next_word_in_place(s, n, &i, &start, word, &w, &wn))
+		word_set_add(ws, w, wn);
+}
+
+void search_words(const char *const *texts, int ntexts, struct buf *out)
+{
+	struct word_set ws = {.cap = WORDS_MIN_SLOTS};
+	struct buf word = BUF_INIT;
+
+	ws.slot = xcalloc(ws.cap, sizeof(*ws.slot));
+	for (int a = 0; a < ntexts; a++)
+		if (texts[a])
+			word_set_scan(&ws, texts[a], strlen(texts[a]), &word);
+	buf_append(out, ws.out.data ? ws.out.data : "", ws.out.len);
+	free(ws.slot);
+	buf_free(&ws.out);
+	buf_free(&word);
+}
+
 static void sql_words(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	struct word_set ws = {.cap = WORDS_MIN_SLOTS};
 	struct buf word = BUF_INIT;
 
 	ws.slot = xcalloc(ws.cap, sizeof(*ws.slot));
-	for (int a = 0; a < argc; a++) {
-		const char *s = (const char *)sqlite3_value_text(argv[a]);
-		size_t n = (size_t)sqlite3_value_bytes(argv[a]), i = 0;
-		size_t start, wn;
-		const char *w;
-		while (s && next_word_in_place(s, n, &i, &start, &word, &w, &wn))
-			word_set_add(&ws, w, wn);
-	}
+	for (int a = 0; a < argc; a++)
+		word_set_scan(&ws, (const char *)sqlite3_value_text(argv[a]),
+		              (size_t)sqlite3_value_bytes(argv[a]), &word);
 	sqlite3_result_text(ctx, ws.out.len ? ws.out.data : "", (int)ws.out.len, SQLITE_TRANSIENT);
 	free(ws.slot);
 	buf_free(&ws.out);

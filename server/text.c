@@ -21,6 +21,21 @@ bool text_utf8_valid(const char *s, size_t n)
 		size_t len;
 		uint32_t cp;
 
+		/* Eight ASCII bytes, none of them NUL, at a time: most text. */
+		while (n - i >= 8) {
+			uint64_t v;
+			memcpy(&v, p + i, 8);
+			/* No high bit; then adding 0x7F to each byte carries
+			 * into its high bit unless the byte is 0. */
+			if ((v & 0x8080808080808080ULL) ||
+			    ((v + 0x7F7F7F7F7F7F7F7FULL) & 0x8080808080808080ULL) !=
+			        0x8080808080808080ULL)
+				break; /* a byte with the high bit, or a NUL */
+			i += 8;
+		}
+		if (i == n)
+			break;
+		c = p[i];
 		if (c == 0)
 			return false;
 		if (c < 0x80) {

@@ -855,6 +855,97 @@ static void test_vocabulary_follows_edits(void **state)
 	exec_ok(db, "INSERT INTO pages_fts (pages_fts) VALUES ('integrity-check')");
 }
 
+/* The vocabulary as "term:pages,...": what words_vocab says now. */
+static char *vocabulary(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT coalesce(group_concat(term || ':' || doc, ','), '')"
+	                                    " FROM (SELECT term, doc FROM words_vocab ORDER BY term)",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The indexes as saves leave them are the indexes a rebuild makes. */
+static void assert_indexes_exact(sqlite3 *db)
+{
+	char *kept = vocabulary(db), *rebuilt;
+
+	exec_ok(db, "INSERT INTO pages_fts (pages_fts, rank) VALUES ('integrity-check', 1)");
+	exec_ok(db, "INSERT INTO titles_fts (titles_fts, rank) VALUES ('integrity-check', 1)");
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_rebuild(db), 0);
+	rebuilt = vocabulary(db);
+	exec_ok(db, "ROLLBACK");
+	assert_string_equal(kept, rebuilt);
+	free(kept);
+	free(rebuilt);
+}
+
+static void index_in_transaction(sqlite3 *db, long long id, const char *title, const char *body,
+                                 const char *end)
+{
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, id, title, "", "", body), 0);
+	exec_ok(db, end);
+}
+
+/* A page saved again and again: search.c remembers the texts it indexed
+ * last, to take their words out of words_fts without reading them again,
+ * and leaves words_fts and titles_fts alone when the words or the title
+ * stay the same. The indexes stay exactly what a rebuild gives, also when
+ * a save was rolled back (the remembered texts are then not the stored
+ * ones) and when the page changed behind this connection's back. */
+static void test_resaves_keep_indexes_exact(void **state)
+{
+	sqlite3 *db = *state;
+
+	index_in_transaction(db, 60, "Caja rápida", "Abrir la caja.", "COMMIT");
+	assert_indexes_exact(db);
+	index_in_transaction(db, 60, "Caja rápida", "Abrir la caja. Abrir la caja.", "COMMIT");
+	assert_indexes_exact(db);
+	index_in_transaction(db, 60, "Caja lenta", "Cerrar la caja.", "COMMIT");
+	assert_indexes_exact(db);
+	index_in_transaction(db, 60, "Caja perdida", "Denunciar el robo.", "ROLLBACK");
+	assert_indexes_exact(db);
+	index_in_transaction(db, 60, "Caja lenta", "Cerrar la caja y contar.", "COMMIT");
+	assert_indexes_exact(db);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM titles_fts WHERE titles_fts MATCH 'le*'"
+	                                " AND rowid = 60"),
+	                 1);
+	/* Another connection (here: plain SQL, as a rebuild would) changes
+	 * the page: the next save must not trust what it remembers. */
+	exec_ok(db, "BEGIN");
+	exec_ok(db, "INSERT INTO pages_fts (pages_fts, rowid, title, headings, tags, body)"
+	            " SELECT 'delete', id, title, headings, tags, body FROM page_text WHERE id = 60");
+	exec_ok(db, "INSERT INTO words_fts (words_fts, rowid, words) SELECT 'delete', id,"
+	            " oficio_words(title, headings, tags, body) FROM page_text WHERE id = 60");
+	exec_ok(db, "INSERT INTO titles_fts (titles_fts, rowid, title)"
+	            " SELECT 'delete', id, title FROM page_text WHERE id = 60");
+	exec_ok(db, "UPDATE page_text SET title = 'Caja fuerte', body = 'Guardar la llave.'"
+	            " WHERE id = 60");
+	exec_ok(db, "INSERT INTO pages_fts (rowid, title, headings, tags, body)"
+	            " SELECT id, title, headings, tags, body FROM page_text WHERE id = 60");
+	exec_ok(db, "INSERT INTO words_fts (rowid, words) SELECT id,"
+	            " oficio_words(title, headings, tags, body) FROM page_text WHERE id = 60");
+	exec_ok(db, "INSERT INTO titles_fts (rowid, title) SELECT id, title FROM page_text"
+	            " WHERE id = 60");
+	exec_ok(db, "COMMIT");
+	assert_indexes_exact(db);
+	index_in_transaction(db, 60, "Caja lenta", "Cerrar la caja y contar.", "COMMIT");
+	assert_indexes_exact(db);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'llave'"),
+	                 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'contar'"),
+	                 1);
+}
+
 static void test_suggestion(void **state)
 {
 	sqlite3 *db = *state;
@@ -1172,6 +1263,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ranking_opening_and_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_statements_follow_the_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vocabulary_follows_edits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_resaves_keep_indexes_exact, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
