@@ -374,6 +374,15 @@ static bool guard_scan(const char *s, size_t n, bool *autolink, bool *table,
 	return true;
 }
 
+/* Whether the autolink extension could find anything in s[0..n): it
+ * links "www." (lower case), a scheme's "://" and e-mail addresses
+ * (mailto: and xmpp: ones too), each of which needs one of these. Its
+ * pass over every text node was a ninth of a long page's rendering. */
+static bool may_autolink(const char *s, size_t n)
+{
+	return memchr(s, '@', n) || memmem(s, n, "://", 3) || memmem(s, n, "www.", 4);
+}
+
 /* ---- parse ---------------------------------------------------------- */
 
 /* Parse s[0..n) into *doc with a parser kept for rendering (*parser).
@@ -1044,6 +1053,7 @@ int markdown_render(const char *md, size_t len, md_exists_fn exists, void *ctx,
 		md = fixed.data;
 		len = fixed.len;
 	}
+	autolink = autolink && may_autolink(md, len);
 	if (buf_error(&clean) || buf_error(&fixed) ||
 	    parse(md, len, autolink, table, &parser, &doc) < 0)
 		goto out;
