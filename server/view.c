@@ -88,8 +88,14 @@ void view_time(struct req *r, json_t *obj, const char *key)
 		view_count(&s, http_msg(r, "time.minutes"), ago / 60);
 	else if (ago < 86400)
 		view_count(&s, http_msg(r, "time.hours"), ago / 3600);
-	else
+	else if (ago < 60 * 86400)
 		view_count(&s, http_msg(r, "time.days"), ago / 86400);
+	else if (ago < 365 * 86400)
+		view_count(&s, http_msg(r, "time.months"), ago / (30 * 86400));
+	else if (ago < 2 * 365 * 86400)
+		buf_puts(&s, http_msg(r, "time.year"));
+	else
+		view_count(&s, http_msg(r, "time.years"), ago / (365 * 86400));
 	buf_truncate(&k, strlen(key));
 	buf_puts(&k, "_ago");
 	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));

@@ -323,3 +323,18 @@ def test_search_log(srv):
     ], "search_log: %r", rows)
     for r in rows:
         check(abs(r[3] - now) < 120, "logged at %r, the server's clock says %r", r[3], now)
+
+
+def test_verified_age_in_words(srv):
+    # How long ago a result was verified reads as people say it: days up
+    # to two months, then months, then "over a year", then years.
+    status(S["mara"].api("POST", "/api/v1/pages/escapado/verify", {}), 200)
+    gone = 0
+    for days, said in ((20, "hace 20 d"), (130, "hace 4 meses"),
+                       (400, "hace más de un año"), (800, "hace 2 años")):
+        srv.advance_days(days - gone)
+        gone = days
+        c = srv.client()   # sessions do not last that long
+        status(c.login("rita"), 303)
+        r = status(c.get("/search?q=prueba+de+escapado"), 200)
+        check(said in r.text, "verified %d days ago: %r not on the page", days, said)
