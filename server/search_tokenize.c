@@ -106,13 +106,39 @@ bool search_is_word(uint32_t c)
 	return true;
 }
 
-/* Scan the word starting at s[*i] (a word character), appending its folded
- * form (ignorables dropped) to out; *i ends after the word. */
+/* Byte classes of the word scanners: BYTE_WORD an ASCII letter or digit,
+ * BYTE_UPPER a capital (with BYTE_WORD), BYTE_HIGH not ASCII. */
+enum { BYTE_WORD = 1, BYTE_UPPER = 2, BYTE_HIGH = 4 };
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+};
+
 static bool is_ascii_word(unsigned char b)
 {
-	return (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z');
+	return byte_class[b] & BYTE_WORD;
 }
 
+/* Append s[0..n), ASCII letters and digits, lowered, to out. Returns
+ * buf_grow's result. */
+static int append_ascii_lower(struct buf *out, const unsigned char *s, size_t n)
+{
+	if (buf_grow(out, n) != 0)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		out->data[out->len++] = (char)(byte_class[s[k]] & BYTE_UPPER ? s[k] + 32 : s[k]);
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* Scan the word starting at s[*i] (a word character), appending its folded
+ * form (ignorables dropped) to out; *i ends after the word. */
 void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 {
 	while (*i < n) {
@@ -123,12 +149,7 @@ void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 		while (run < n && is_ascii_word((unsigned char)s[run]))
 			run++;
 		if (run > at) {
-			if (buf_grow(out, run - at) == 0) {
-				for (size_t k = at; k < run; k++)
-					out->data[out->len++] =
-					    (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]);
-				out->data[out->len] = '\0';
-			}
+			append_ascii_lower(out, (const unsigned char *)s + at, run - at);
 			*i = run;
 			if (run == n || (unsigned char)s[run] < 0x80)
 				break; /* ASCII punctuation or space */
@@ -175,20 +196,6 @@ bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct 
  * into buf; any other word is scanned into buf by search_next_word. The
  * word is *w, *wn bytes; words over MAX_TOKEN are skipped as
  * search_next_word skips them. */
-/* Byte classes for next_word_in_place: BYTE_WORD an ASCII letter or
- * digit, BYTE_UPPER a capital (with BYTE_WORD), BYTE_HIGH not ASCII. */
-enum { BYTE_WORD = 1, BYTE_UPPER = 2, BYTE_HIGH = 4 };
-static const unsigned char byte_class[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
-	0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 0, 0, 0,
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-};
-
 static bool next_word_in_place(const char *s, size_t n, size_t *i, size_t *start,
                                struct buf *buf, const char **w, size_t *wn)
 {
@@ -214,11 +221,8 @@ static bool next_word_in_place(const char *s, size_t n, size_t *i, size_t *start
 			return true;
 		}
 		buf_reset(buf);
-		if (buf_grow(buf, j - at) != 0)
+		if (append_ascii_lower(buf, p + at, j - at) != 0)
 			return false;
-		for (size_t k = at; k < j; k++)
-			buf->data[buf->len++] = (char)(p[k] <= 'Z' && p[k] >= 'A' ? p[k] + 32 : p[k]);
-		buf->data[buf->len] = '\0';
 		*w = buf->data;
 		return true;
 	}
@@ -520,6 +524,7 @@ struct word_set {
 	} *slot;
 	size_t cap, used;
 	struct buf out;
+	struct buf word; /* next_word_in_place's scratch */
 };
 
 /* Append w to the set's out (space-separated) unless it is there. */
@@ -554,44 +559,50 @@ static void word_set_add(struct word_set *ws, const char *w, size_t n)
 	}
 }
 
-/* Add the words of s[0..n) to ws. */
-static void word_set_scan(struct word_set *ws, const char *s, size_t n, struct buf *word)
+static void word_set_init(struct word_set *ws)
+{
+	*ws = (struct word_set){.cap = WORDS_MIN_SLOTS, .out = BUF_INIT, .word = BUF_INIT};
+	ws->slot = xcalloc(ws->cap, sizeof(*ws->slot));
+}
+
+static void word_set_free(struct word_set *ws)
+{
+	free(ws->slot);
+	buf_free(&ws->out);
+	buf_free(&ws->word);
+}
+
+/* Add the words of s[0..n) (none when s is NULL) to ws. */
+static void word_set_scan(struct word_set *ws, const char *s, size_t n)
 {
 	size_t i = 0, start, wn;
 	const char *w;
 
-	while (s && next_word_in_place(s, n, &i, &start, word, &w, &wn))
+	while (s && next_word_in_place(s, n, &i, &start, &ws->word, &w, &wn))
 		word_set_add(ws, w, wn);
 }
 
 void search_words(const char *const *texts, int ntexts, struct buf *out)
 {
-	struct word_set ws = {.cap = WORDS_MIN_SLOTS};
-	struct buf word = BUF_INIT;
+	struct word_set ws;
 
-	ws.slot = xcalloc(ws.cap, sizeof(*ws.slot));
+	word_set_init(&ws);
 	for (int a = 0; a < ntexts; a++)
-		if (texts[a])
-			word_set_scan(&ws, texts[a], strlen(texts[a]), &word);
+		word_set_scan(&ws, texts[a], texts[a] ? strlen(texts[a]) : 0);
 	buf_append(out, ws.out.data ? ws.out.data : "", ws.out.len);
-	free(ws.slot);
-	buf_free(&ws.out);
-	buf_free(&word);
+	word_set_free(&ws);
 }
 
 static void sql_words(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct word_set ws = {.cap = WORDS_MIN_SLOTS};
-	struct buf word = BUF_INIT;
+	struct word_set ws;
 
-	ws.slot = xcalloc(ws.cap, sizeof(*ws.slot));
+	word_set_init(&ws);
 	for (int a = 0; a < argc; a++)
 		word_set_scan(&ws, (const char *)sqlite3_value_text(argv[a]),
-		              (size_t)sqlite3_value_bytes(argv[a]), &word);
+		              (size_t)sqlite3_value_bytes(argv[a]));
 	sqlite3_result_text(ctx, ws.out.len ? ws.out.data : "", (int)ws.out.len, SQLITE_TRANSIENT);
-	free(ws.slot);
-	buf_free(&ws.out);
-	buf_free(&word);
+	word_set_free(&ws);
 }
 
 static void sql_key_free(void *p)

@@ -111,6 +111,16 @@ static void add_page(sqlite3 *db, const struct page *p)
 	assert_int_equal(search_index_page(db, p->id, p->title, "", p->tags, p->body), 0);
 }
 
+/* search_index_page in a transaction of its own, ended by end ("COMMIT"
+ * or "ROLLBACK"). */
+static void index_in_transaction(sqlite3 *db, long long id, const char *title, const char *headings,
+                                 const char *tags, const char *body, const char *end)
+{
+	exec_ok(db, "BEGIN");
+	assert_int_equal(search_index_page(db, id, title, headings, tags, body), 0);
+	exec_ok(db, end);
+}
+
 static const struct page pages[] = {
     {1, "devolucion-tardia", "procedure", "Devolución tardía de productos", "caja", "published",
      U_EDITOR, "devoluciones plazos",
@@ -792,11 +802,8 @@ static void test_reindex(void **state)
 	assert_int_equal(total_of(r), 1);
 	json_decref(r);
 
-	exec_ok(db, "BEGIN");
-	assert_int_equal(search_index_page(db, 2, "Cambio de talla", "Zapatos", "cambios",
-	                                   "Los cambios de zapatos necesitan la caja."),
-	                 0);
-	exec_ok(db, "COMMIT");
+	index_in_transaction(db, 2, "Cambio de talla", "Zapatos", "cambios",
+	                     "Los cambios de zapatos necesitan la caja.", "COMMIT");
 	r = run(db, "importe", ROLE_READER, U_READER, NULL);
 	assert_int_equal(total_of(r), 0);
 	json_decref(r);
@@ -835,16 +842,11 @@ static void test_vocabulary_follows_edits(void **state)
 
 	/* A new page with the word many times counts once; editing it away
 	 * takes it off again. */
-	exec_ok(db, "BEGIN");
-	assert_int_equal(search_index_page(db, 50, "Vale y vale", "", "",
-	                                   "vale vale vale, otro vale y zurcido"),
-	                 0);
-	exec_ok(db, "COMMIT");
+	index_in_transaction(db, 50, "Vale y vale", "", "", "vale vale vale, otro vale y zurcido",
+	                     "COMMIT");
 	assert_int_equal(count_rows(db, vale), before + 1);
 	assert_int_equal(count_rows(db, "SELECT doc FROM words_vocab WHERE term = 'zurcido'"), 1);
-	exec_ok(db, "BEGIN");
-	assert_int_equal(search_index_page(db, 50, "Arreglos", "", "", "zurcido de bolsillos"), 0);
-	exec_ok(db, "COMMIT");
+	index_in_transaction(db, 50, "Arreglos", "", "", "zurcido de bolsillos", "COMMIT");
 	assert_int_equal(count_rows(db, vale), before);
 	assert_int_equal(count_rows(db, "SELECT doc FROM words_vocab WHERE term = 'zurcido'"), 1);
 	exec_ok(db, "INSERT INTO words_fts (words_fts) VALUES ('integrity-check')");
@@ -888,14 +890,6 @@ static void assert_indexes_exact(sqlite3 *db)
 	free(rebuilt);
 }
 
-static void index_in_transaction(sqlite3 *db, long long id, const char *title, const char *body,
-                                 const char *end)
-{
-	exec_ok(db, "BEGIN");
-	assert_int_equal(search_index_page(db, id, title, "", "", body), 0);
-	exec_ok(db, end);
-}
-
 /* A page saved again and again: search.c remembers the texts it indexed
  * last, to take their words out of words_fts without reading them again,
  * and leaves words_fts and titles_fts alone when the words or the title
@@ -906,15 +900,16 @@ static void test_resaves_keep_indexes_exact(void **state)
 {
 	sqlite3 *db = *state;
 
-	index_in_transaction(db, 60, "Caja rápida", "Abrir la caja.", "COMMIT");
+	index_in_transaction(db, 60, "Caja rápida", "", "", "Abrir la caja.", "COMMIT");
 	assert_indexes_exact(db);
-	index_in_transaction(db, 60, "Caja rápida", "Abrir la caja. Abrir la caja.", "COMMIT");
+	index_in_transaction(db, 60, "Caja rápida", "", "", "Abrir la caja. Abrir la caja.",
+	                     "COMMIT");
 	assert_indexes_exact(db);
-	index_in_transaction(db, 60, "Caja lenta", "Cerrar la caja.", "COMMIT");
+	index_in_transaction(db, 60, "Caja lenta", "", "", "Cerrar la caja.", "COMMIT");
 	assert_indexes_exact(db);
-	index_in_transaction(db, 60, "Caja perdida", "Denunciar el robo.", "ROLLBACK");
+	index_in_transaction(db, 60, "Caja perdida", "", "", "Denunciar el robo.", "ROLLBACK");
 	assert_indexes_exact(db);
-	index_in_transaction(db, 60, "Caja lenta", "Cerrar la caja y contar.", "COMMIT");
+	index_in_transaction(db, 60, "Caja lenta", "", "", "Cerrar la caja y contar.", "COMMIT");
 	assert_indexes_exact(db);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM titles_fts WHERE titles_fts MATCH 'le*'"
 	                                " AND rowid = 60"),
@@ -938,7 +933,7 @@ static void test_resaves_keep_indexes_exact(void **state)
 	            " WHERE id = 60");
 	exec_ok(db, "COMMIT");
 	assert_indexes_exact(db);
-	index_in_transaction(db, 60, "Caja lenta", "Cerrar la caja y contar.", "COMMIT");
+	index_in_transaction(db, 60, "Caja lenta", "", "", "Cerrar la caja y contar.", "COMMIT");
 	assert_indexes_exact(db);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'llave'"),
 	                 0);
@@ -979,11 +974,8 @@ static void test_suggestion(void **state)
 	r = run(db, "zurcidp", ROLE_READER, U_READER, NULL);
 	assert_true(json_is_null(json_object_get(r, "suggestion")));
 	json_decref(r);
-	exec_ok(db, "BEGIN");
-	assert_int_equal(search_index_page(db, 9, "Cierre de caja", "", "",
-	                                   "Anotar el zurcido de la bolsa."),
-	                 0);
-	exec_ok(db, "COMMIT");
+	index_in_transaction(db, 9, "Cierre de caja", "", "", "Anotar el zurcido de la bolsa.",
+	                     "COMMIT");
 	r = run(db, "zurcidp", ROLE_READER, U_READER, NULL);
 	assert_string_equal(json_string_value(json_object_get(r, "suggestion")), "zurcido");
 	json_decref(r);
@@ -997,64 +989,47 @@ static void test_suggestion(void **state)
 	json_decref(r);
 }
 
+/* search_suggest for q as role and user: n titles, the first of them
+ * first (when not NULL). */
+static void assert_suggests(sqlite3 *db, const char *q, int role, long long user, size_t n,
+                            const char *first)
+{
+	json_t *r = search_suggest(db, q, 10, role, user);
+
+	assert_non_null(r);
+	assert_int_equal(json_array_size(r), n);
+	if (first)
+		assert_string_equal(
+		    json_string_value(json_object_get(json_array_get(r, 0), "slug")), first);
+	json_decref(r);
+}
+
 static void test_suggest(void **state)
 {
 	sqlite3 *db = *state;
 	json_t *r;
 
-	r = search_suggest(db, "devol", 10, ROLE_READER, U_READER);
-	assert_non_null(r);
-	assert_int_equal(json_array_size(r), 2);
 	/* Titles that start with the typed text first, shorter first. */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "slug")),
-	                    "devoluciones");
-	json_decref(r);
-
-	r = search_suggest(db, "Devolució", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 2);
-	json_decref(r);
-
-	r = search_suggest(db, "devolucion tar", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "slug")),
-	                    "devolucion-tardia");
-	json_decref(r);
+	assert_suggests(db, "devol", ROLE_READER, U_READER, 2, "devoluciones");
+	assert_suggests(db, "Devolució", ROLE_READER, U_READER, 2, NULL);
+	assert_suggests(db, "devolucion tar", ROLE_READER, U_READER, 1, "devolucion-tardia");
 
 	/* Body words are not titles. */
-	r = search_suggest(db, "vale", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 0);
-	json_decref(r);
+	assert_suggests(db, "vale", ROLE_READER, U_READER, 0, NULL);
 
-	r = search_suggest(db, "borr", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 0);
-	json_decref(r);
-	r = search_suggest(db, "borr", 10, ROLE_STAFF, U_STAFF);
-	assert_int_equal(json_array_size(r), 1);
-	json_decref(r);
+	assert_suggests(db, "borr", ROLE_READER, U_READER, 0, NULL);
+	assert_suggests(db, "borr", ROLE_STAFF, U_STAFF, 1, NULL);
 
 	/* Two letters are a prefix (titles_fts has their index); one is
 	 * too little, and a short word still being typed after finished
 	 * ones only orders. */
-	r = search_suggest(db, "ta", 10, ROLE_READER, U_READER); /* tardía, talla, tarjeta */
-	assert_int_equal(json_array_size(r), 3);
-	json_decref(r);
-	r = search_suggest(db, "cierre d", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 0), "slug")),
-	                    "cierre-caja");
-	json_decref(r);
+	assert_suggests(db, "ta", ROLE_READER, U_READER, 3, NULL); /* tardía, talla, tarjeta */
+	assert_suggests(db, "cierre d", ROLE_READER, U_READER, 1, "cierre-caja");
 
 	/* A renamed page is suggested by its new title only. */
-	exec_ok(db, "BEGIN");
-	assert_int_equal(search_index_page(db, 9, "Arqueo de caja", "", "", "Contar el efectivo."),
-	                 0);
-	exec_ok(db, "COMMIT");
-	r = search_suggest(db, "cierre", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 0);
-	json_decref(r);
-	r = search_suggest(db, "arq", 10, ROLE_READER, U_READER);
-	assert_int_equal(json_array_size(r), 1);
-	json_decref(r);
+	index_in_transaction(db, 9, "Arqueo de caja", "", "", "Contar el efectivo.", "COMMIT");
+	assert_suggests(db, "cierre", ROLE_READER, U_READER, 0, NULL);
+	assert_suggests(db, "arq", ROLE_READER, U_READER, 1, NULL);
 	exec_ok(db, "INSERT INTO titles_fts (titles_fts) VALUES ('integrity-check')");
 
 	static const char *const qs[] = {"", "d", "\"", "*", "(", "\xff", "OR", "-"};
