@@ -84,6 +84,11 @@ void cache_free(struct cache *c)
 	free(c);
 }
 
+bool cache_fresh(uint64_t gen, int64_t at, int64_t now, int ttl)
+{
+	return gen == cache_generation() && now - at < ttl && now >= at;
+}
+
 int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *hit)
 {
 	return cache_get_ttl(c, key, now, CACHE_TTL, hit);
@@ -92,13 +97,13 @@ int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *h
 int cache_get_ttl(struct cache *c, const char *key, int64_t now, int ttl,
 		  struct cache_hit *hit)
 {
-	uint64_t h = hash_key(key), gen = cache_generation();
+	uint64_t h = hash_key(key);
 
 	for (size_t k = 0; k < PROBE; k++) {
 		struct entry *e = &c->e[(h + k) & (c->n - 1)];
 		if (!e->key || e->hash != h || strcmp(e->key, key) != 0)
 			continue;
-		if (e->gen != gen || now - e->at >= ttl || now < e->at) {
+		if (!cache_fresh(e->gen, e->at, now, ttl)) {
 			clear(e);
 			return 0;
 		}

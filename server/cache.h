@@ -11,6 +11,7 @@
 #ifndef OFICIO_CACHE_H
 #define OFICIO_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,12 @@ struct cache_hit {
 	const char *body;
 	size_t blen;
 };
+
+/* Whether what was made at time at under generation gen (both read
+ * before making it) is still good at now, ttl seconds long: nothing was
+ * written since, it is not older than ttl, and the clock has not gone
+ * back. For the small memos kept beside this cache too. */
+bool cache_fresh(uint64_t gen, int64_t at, int64_t now, int ttl);
 
 /* Look key up: 1 and *hit filled, or 0. now is db_now(). */
 int cache_get(struct cache *c, const char *key, int64_t now, struct cache_hit *hit);

@@ -604,8 +604,7 @@ void lifecycle_nav_badges(struct req *r, json_t *ctx)
 		return;
 	b = json_object();
 	if (r->role >= ROLE_EDITOR) {
-		if (review_memo.gen != gen || now - review_memo.at >= BADGE_TTL ||
-		    now < review_memo.at) {
+		if (!cache_fresh(review_memo.gen, review_memo.at, now, BADGE_TTL)) {
 			review_memo.n = review_count(r);
 			review_memo.gen = gen;
 			review_memo.at = now;
@@ -613,8 +612,7 @@ void lifecycle_nav_badges(struct req *r, json_t *ctx)
 		json_object_set_new(b, "review", json_integer(review_memo.n));
 	}
 	m = &memo[(unsigned long long)r->uid % MEMO_SLOTS];
-	if (m->uid != r->uid || m->role != r->role || m->gen != gen || now - m->at >= BADGE_TTL ||
-	    now < m->at) {
+	if (m->uid != r->uid || m->role != r->role || !cache_fresh(m->gen, m->at, now, BADGE_TTL)) {
 		m->inbox = inbox_count(r);
 		m->uid = r->uid;
 		m->role = r->role;

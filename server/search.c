@@ -528,7 +528,7 @@ static const struct vocab *vocab_of(sqlite3 *db, const char *w, size_t n)
 	for (int k = 0; k < VOCAB_BUCKETS; k++) {
 		struct vocab *b = &c->vocab[k];
 		if (b->lead[0] && strlen(b->lead) == lead && !memcmp(b->lead, w, lead) &&
-		    b->gen == gen && now - b->at < CACHE_TTL) {
+		    cache_fresh(b->gen, b->at, now, CACHE_TTL)) {
 			b->tick = ++c->vocab_tick;
 			stmt_done(st);
 			return b;
@@ -704,7 +704,7 @@ static int term_rows(sqlite3 *db, const char *p, size_t n, long long *rows)
 
 	if (!st)
 		return -1;
-	if (d->gen != gen || now - d->at >= CACHE_TTL || d->n >= DF_SLOTS * 3 / 4) {
+	if (!cache_fresh(d->gen, d->at, now, CACHE_TTL) || d->n >= DF_SLOTS * 3 / 4) {
 		df_clear(d);
 		d->gen = gen;
 		d->at = now;
