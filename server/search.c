@@ -1210,6 +1210,10 @@ free:
 	return rc;
 }
 
+static const char sql_optimize[] = "INSERT INTO pages_fts (pages_fts) VALUES ('optimize');"
+                                   "INSERT INTO titles_fts (titles_fts) VALUES ('optimize');"
+                                   "INSERT INTO words_fts (words_fts) VALUES ('optimize');";
+
 int search_rebuild(sqlite3 *db)
 {
 	return sqlite3_exec(db,
@@ -1218,9 +1222,21 @@ int search_rebuild(sqlite3 *db)
 	                    "INSERT INTO titles_fts (titles_fts) VALUES ('rebuild');"
 	                    "INSERT INTO words_fts (words_fts) VALUES ('delete-all');"
 	                    "INSERT INTO words_fts (rowid, words)"
-	                    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text;"
-	                    "RELEASE search_rebuild",
-	                    NULL, NULL, NULL) == SQLITE_OK
+	                    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text;",
+	                    NULL, NULL, NULL) == SQLITE_OK &&
+	               sqlite3_exec(db, sql_optimize, NULL, NULL, NULL) == SQLITE_OK &&
+	               sqlite3_exec(db, "RELEASE search_rebuild", NULL, NULL, NULL) == SQLITE_OK
 	           ? 0
 	           : -1;
+}
+
+int search_optimize(sqlite3 *db)
+{
+	if (sqlite3_exec(db, "SAVEPOINT search_optimize", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_exec(db, sql_optimize, NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_exec(db, "RELEASE search_optimize", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(db, "ROLLBACK TO search_optimize; RELEASE search_optimize", NULL, NULL, NULL);
+	return -1;
 }

@@ -130,6 +130,10 @@ def setup(srv):
     srv.add_user("lector", "reader")
     out = srv.cli("import", CORPUS).stdout.decode()
     check("348 new" in out, "import: %s", out)
+    # A bulk import leaves each search index in one segment (search_optimize).
+    for t in ("pages_fts", "titles_fts", "words_fts"):
+        n = srv.scalar("SELECT count(DISTINCT segid) FROM %s_idx" % t)
+        check(n == 1, "%s has %s segments after the import", t, n)
 
 
 def test_relevance(srv):

@@ -941,6 +941,56 @@ static void test_resaves_keep_indexes_exact(void **state)
 	                 1);
 }
 
+static long long segments(sqlite3 *db, const char *table)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(DISTINCT segid) FROM %s_idx", table);
+	return count_rows(db, sql);
+}
+
+/* A page saved at a time leaves several index segments; search_optimize
+ * merges each index into one, and every search answers as before. */
+static void test_optimize_merges_segments(void **state)
+{
+	static const char *const queries[] = {"devolucion fuera de plazo", "caja", "ticket OR vale",
+	                                      "cambi*", "\"con un vale\"", "devolucion -botas"};
+	static const char *const tables[] = {"pages_fts", "titles_fts", "words_fts"};
+	sqlite3 *db = *state;
+	char *before[6];
+	char body[128], title[64];
+	long long vale;
+
+	for (int i = 0; i < 30; i++) {
+		snprintf(title, sizeof(title), "Nota de caja %d", i);
+		snprintf(body, sizeof(body), "El vale número %d se anota en el ticket del cliente.", i);
+		index_in_transaction(db, 100 + i, title, "", "", body, "COMMIT");
+	}
+	for (size_t t = 0; t < 3; t++)
+		assert_true(segments(db, tables[t]) > 1);
+	vale = count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'vale'");
+	assert_true(vale >= 30);
+	for (size_t q = 0; q < 6; q++) {
+		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
+		before[q] = json_dumps(r, JSON_SORT_KEYS);
+		json_decref(r);
+	}
+	assert_int_equal(search_optimize(db), 0);
+	for (size_t t = 0; t < 3; t++)
+		assert_int_equal(segments(db, tables[t]), 1);
+	for (size_t q = 0; q < 6; q++) {
+		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
+		char *after = json_dumps(r, JSON_SORT_KEYS);
+		assert_string_equal(before[q], after);
+		free(after);
+		free(before[q]);
+		json_decref(r);
+	}
+	assert_indexes_exact(db);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'vale'"),
+	                 vale);
+}
+
 static void test_suggestion(void **state)
 {
 	sqlite3 *db = *state;
@@ -1239,6 +1289,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_statements_follow_the_connection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vocabulary_follows_edits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resaves_keep_indexes_exact, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_optimize_merges_segments, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
