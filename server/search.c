@@ -117,6 +117,22 @@ struct indexed {
 	uint64_t tick;
 };
 
+/* The ids of the published pages, a bit each, for searches without
+ * filters: each match is checked against it (oficio_published) instead of
+ * reading its row of pages, which was a fifth of ranking a common word's
+ * thousands of matches. The other matches (drafts, pages in review,
+ * archived: a few) are checked against pages as before. Kept while the
+ * database's data version (SQLITE_FCNTL_DATA_VERSION) stays what it was:
+ * it changes with every commit, by this connection or another one, as
+ * seen from the read transaction the search runs in, so the set is never
+ * older than the search's view of pages. */
+struct published {
+	bool valid;
+	unsigned int version;
+	unsigned char *bits;
+	size_t n; /* ids below n have a bit */
+};
+
 struct stmt_cache {
 	sqlite3 *db;                /* the connection the statements belong to */
 	bool bulk;                  /* search_bulk_begin was called on db */
@@ -129,6 +145,7 @@ struct stmt_cache {
 	struct vocab vocab[VOCAB_BUCKETS]; /* db's */
 	uint64_t vocab_tick;
 	struct df_cache df; /* db's */
+	struct published pub; /* db's */
 	struct indexed last[LAST_INDEXED];
 	uint64_t last_tick;
 };
@@ -163,6 +180,8 @@ static void stmts_clear(struct stmt_cache *c)
 	}
 	memset(c->vocab, 0, sizeof(c->vocab));
 	df_clear(&c->df);
+	free(c->pub.bits);
+	memset(&c->pub, 0, sizeof(c->pub));
 	for (int k = 0; k < LAST_INDEXED; k++)
 		indexed_clear(&c->last[k]);
 	c->n = 0;
@@ -296,6 +315,21 @@ static const char sql_search[] =
     " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
     " WHERE pages_fts MATCH ?1" VISIBLE " ORDER BY score DESC, id LIMIT ?10 OFFSET ?11";
 
+/* The same without filters (kind, category, tag, status), when the
+ * search runs in its own read transaction: published matches pass by
+ * oficio_published (?12, struct published), the others by VISIBLE. */
+static const char sql_search_unfiltered[] =
+    "SELECT pages_fts.rowid AS id, oficio_rank(pages_fts, ?2) AS score"
+    " FROM pages_fts WHERE pages_fts MATCH ?1"
+    " AND (oficio_published(pages_fts.rowid, ?12) OR EXISTS (SELECT 1 FROM pages p"
+    "  WHERE p.id = pages_fts.rowid" VISIBLE "))"
+    " ORDER BY score DESC, id LIMIT ?10 OFFSET ?11";
+
+/* Where the published set is read from; the first statement also starts
+ * the search's read transaction, whose data version the set is kept by. */
+static const char sql_max_id[] = "SELECT max(id) FROM pages";
+static const char sql_published[] = "SELECT id FROM pages WHERE status = 'published'";
+
 /* How many visible pages match, counting no further than 3: whether any
  * page has every word, and whether a suggestion is worth looking for. */
 static const char sql_count[] =
@@ -344,6 +378,64 @@ struct hit {
 	double score;
 };
 
+#define PUBLISHED_PTR "oficio_published"
+
+/* oficio_published(rowid, set): whether the page is in the set. */
+void search_published_fn(sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+	const struct published *p =
+	    nval == 2 ? sqlite3_value_pointer(val[1], PUBLISHED_PTR) : NULL;
+	sqlite3_int64 id = sqlite3_value_int64(val[0]);
+
+	sqlite3_result_int(ctx, p && id >= 0 && (uint64_t)id < p->n &&
+	                            (p->bits[id >> 3] >> (id & 7) & 1));
+}
+
+/* This thread's published set for db, read again if the database has
+ * changed; call inside the search's read transaction. NULL on an SQLite
+ * error. */
+static const struct published *published_get(sqlite3 *db)
+{
+	sqlite3_stmt *st = stmt_get(db, sql_max_id);
+	struct published *p = &stmts_get()->pub;
+	unsigned int version = 0;
+	sqlite3_int64 max = 0;
+	int rc;
+
+	if (!st)
+		return NULL;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		max = sqlite3_column_int64(st, 0);
+	stmt_done(st);
+	if (rc != SQLITE_ROW ||
+	    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+		return NULL;
+	if (p->valid && p->version == version)
+		return p;
+	p->valid = false;
+	if (max < 0)
+		max = 0;
+	if (p->n < (size_t)max + 1) {
+		p->n = ((size_t)max + 1 + 4095) & ~(size_t)4095;
+		p->bits = xrealloc(p->bits, p->n / 8);
+	}
+	memset(p->bits, 0, p->n / 8);
+	if (!(st = stmt_get(db, sql_published)))
+		return NULL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(st, 0);
+		if (id >= 0 && (uint64_t)id < p->n)
+			p->bits[id >> 3] |= (unsigned char)(1u << (id & 7));
+	}
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		return NULL;
+	p->valid = true;
+	p->version = version;
+	return p;
+}
+
 /* The number of visible matches of expr, up to 3. Returns 0 or -1. */
 static int count_matches(sqlite3 *db, const struct search_params *p, const char *expr,
                          long long *total)
@@ -371,17 +463,21 @@ struct ranked {
 };
 
 /* One ranked page of matches: up to limit hits from offset, and the
- * total. Returns 0 or -1. */
-static int run_query(sqlite3 *db, const struct search_params *p, const struct ranked *q, int limit,
-                     int offset, struct hit *hits, int *nhits, long long *total)
+ * total; pub, when given, is the published set for an unfiltered search
+ * (sql_search_unfiltered). Returns 0 or -1. */
+static int run_query(sqlite3 *db, const struct search_params *p, const struct published *pub,
+                     const struct ranked *q, int limit, int offset, struct hit *hits, int *nhits,
+                     long long *total)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = -1, step;
 
 	*nhits = 0;
 	*total = 0;
-	if (!(st = stmt_get(db, sql_search)))
+	if (!(st = stmt_get(db, pub ? sql_search_unfiltered : sql_search)))
 		goto out;
+	if (pub)
+		sqlite3_bind_pointer(st, 12, (void *)pub, PUBLISHED_PTR, NULL);
 	sqlite3_bind_text(st, 1, q->expr.data, (int)q->expr.len, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, q->map.data, (int)q->map.len, SQLITE_STATIC);
 	bind_visibility(st, p);
@@ -799,6 +895,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 	long long total = 0, full = 0;
 	bool fallback = false, began = false;
 	struct term *typing;
+	const struct published *pub = NULL;
 	json_t *res = NULL, *results = json_array();
 	char *sugg = NULL;
 
@@ -816,9 +913,14 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		buf_append(p->norm, norm.data, norm.len);
 	if (search_query_has_positive(&pq)) {
 		began = read_begin(db);
+		/* Without filters, in a read transaction of its own (none of
+		 * this connection's writes pending): the published set. */
+		if (began && !(p->kind && *p->kind) && !(p->category && *p->category) &&
+		    !(p->tag && *p->tag) && !(p->status && *p->status))
+			pub = published_get(db);
 		/* Every word. */
 		ranked_build(db, &q, &pq, EXPR_ALL);
-		if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
+		if (run_query(db, p, pub, &q, limit, offset, hits, &nhits, &total) != 0)
 			goto out;
 		full = total < 3 ? total : 3;
 		/* From three words on, when few pages have them all, every word
@@ -829,14 +931,14 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		if (total < NEAR_BELOW) {
 			ranked_build(db, &near, &pq, EXPR_NEAR);
 			if (strcmp(near.expr.data, q.expr.data) &&
-			    run_query(db, p, &near, limit, offset, hits, &nhits, &total) != 0)
+			    run_query(db, p, pub, &near, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 		}
 		fallback = total > 0 && full == 0;
 		if (total == 0) {
 			/* Not even that: any word will do. */
 			ranked_build(db, &q, &pq, EXPR_ANY);
-			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
+			if (run_query(db, p, pub, &q, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 			fallback = total > 0;
 		}
@@ -845,7 +947,7 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 			 * last word as a prefix, the others as they are. */
 			typing->op = T_PREFIX;
 			ranked_build(db, &q, &pq, EXPR_ALL);
-			if (run_query(db, p, &q, limit, offset, hits, &nhits, &total) != 0)
+			if (run_query(db, p, pub, &q, limit, offset, hits, &nhits, &total) != 0)
 				goto out;
 			if (total == 0)
 				typing->op = T_WORD; /* for the suggestion */

@@ -149,6 +149,11 @@ struct snipper {
 	char first[MAX_TERMS]; /* first bytes of the keys: most words need no stem */
 };
 
+/* The SQL function oficio_published(rowid, set) (search.c), registered
+ * by search_register: whether page rowid is in the published set bound
+ * as set (a pointer of type "oficio_published"); 0 without one. */
+void search_published_fn(sqlite3_context *ctx, int nval, sqlite3_value **val);
+
 /* Set sn up to mark the words of pq that the search used. sn holds no
  * memory of its own (nothing to free) but the thread's stemmer. */
 void search_snippet_init(struct snipper *sn, const struct parsed *pq);

@@ -653,6 +653,10 @@ int search_register(sqlite3 *db)
 		                                SQLITE_UTF8 | SQLITE_DETERMINISTIC |
 		                                    SQLITE_INNOCUOUS,
 		                                NULL, sql_words, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function_v2(db, "oficio_published", 2,
+		                                SQLITE_UTF8 | SQLITE_INNOCUOUS, NULL,
+		                                search_published_fn, NULL, NULL, NULL);
 out:
 	sqlite3_finalize(st);
 	return rc;

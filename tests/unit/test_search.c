@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { U_READER = 1, U_STAFF = 2, U_EDITOR = 3, U_MANAGER = 4, U_OTHER = 5 };
 
@@ -166,11 +167,13 @@ static void apply_schema(sqlite3 *db)
 	globfree(&g);
 }
 
-static int setup(void **state)
+/* A database at path (":memory:" for one of its own) with the schema,
+ * the users and the pages. */
+static sqlite3 *open_filled(const char *path)
 {
 	sqlite3 *db;
 
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(search_register(db), SQLITE_OK);
 	apply_schema(db);
 	exec_ok(db, "INSERT INTO users (id, username, display_name, role, created_at) VALUES"
@@ -183,7 +186,12 @@ static int setup(void **state)
 	for (size_t k = 0; k < sizeof(pages) / sizeof(pages[0]); k++)
 		add_page(db, &pages[k]);
 	exec_ok(db, "COMMIT");
-	*state = db;
+	return db;
+}
+
+static int setup(void **state)
+{
+	*state = open_filled(":memory:");
 	return 0;
 }
 
@@ -991,6 +999,68 @@ static void test_optimize_merges_segments(void **state)
 	                 vale);
 }
 
+static bool finds(sqlite3 *db, const char *q, const char *slug)
+{
+	json_t *r = run(db, q, ROLE_READER, U_READER, NULL);
+	bool found = has_slug(r, slug);
+
+	json_decref(r);
+	return found;
+}
+
+/* A search without filters checks matches against a set of published
+ * pages kept per connection: a commit by another connection, one by this
+ * connection, and a change pending in the caller's own transaction are
+ * all seen by the next search. */
+static void test_published_set_follows_commits(void **state)
+{
+	static const char q[] = "devolucion tardia", slug[] = "devolucion-tardia";
+	char path[] = "/tmp/oficio-unit-XXXXXX", side[64];
+	int fd = mkstemp(path);
+	sqlite3 *a, *b;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	a = open_filled(path);
+	exec_ok(a, "PRAGMA journal_mode=WAL");
+	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
+	assert_int_equal(search_register(b), SQLITE_OK); /* plain SQL only: no statement cache */
+	assert_true(finds(a, q, slug));
+	exec_ok(b, "UPDATE pages SET status = 'draft' WHERE id = 1");
+	assert_false(finds(a, q, slug));
+	exec_ok(b, "UPDATE pages SET status = 'published' WHERE id = 1");
+	assert_true(finds(a, q, slug));
+	exec_ok(a, "UPDATE pages SET status = 'archived' WHERE id = 1");
+	assert_false(finds(a, q, slug));
+	exec_ok(a, "UPDATE pages SET status = 'published' WHERE id = 1");
+	assert_true(finds(a, q, slug));
+	exec_ok(a, "BEGIN");
+	exec_ok(a, "UPDATE pages SET status = 'in_review' WHERE id = 1");
+	assert_false(finds(a, q, slug));
+	exec_ok(a, "ROLLBACK");
+	assert_true(finds(a, q, slug));
+	/* A page added by another connection is found once published. */
+	exec_ok(b, "INSERT INTO pages (id, slug, kind, title, category, status, current_rev,"
+	           " created_by, created_at, updated_at) SELECT 900, 'devolucion-900', kind,"
+	           " title, category, 'draft', 1, created_by, 0, 0 FROM pages WHERE id = 1");
+	exec_ok(b, "INSERT INTO page_text (id, title, headings, tags, body)"
+	           " SELECT 900, title, headings, tags, body FROM page_text WHERE id = 1");
+	exec_ok(b, "INSERT INTO pages_fts (rowid, title, headings, tags, body)"
+	           " SELECT id, title, headings, tags, body FROM page_text WHERE id = 900");
+	assert_false(finds(a, q, "devolucion-900"));
+	exec_ok(b, "UPDATE pages SET status = 'published' WHERE id = 900");
+	assert_true(finds(a, q, "devolucion-900"));
+	assert_int_equal(sqlite3_close(b), SQLITE_OK);
+	search_release(a);
+	assert_int_equal(sqlite3_close(a), SQLITE_OK);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 static void test_suggestion(void **state)
 {
 	sqlite3 *db = *state;
@@ -1290,6 +1360,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vocabulary_follows_edits, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resaves_keep_indexes_exact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_optimize_merges_segments, setup, teardown),
+	    cmocka_unit_test(test_published_set_follows_commits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
