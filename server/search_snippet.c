@@ -44,25 +44,34 @@
 static void put_html(struct buf *b, const char *s, size_t n, bool marks)
 {
 	bool open = false;
-	size_t i = 0;
+	size_t i = 0, run = 0; /* s[run..) is text kept as it is, escaped at once */
 
 	while (i < n) {
 		size_t at = i;
-		uint32_t c = text_utf8_next(s, n, &i);
+		unsigned char byte = (unsigned char)s[i];
+		uint32_t c;
+		if (byte >= 0x20 && byte < 0x80) {
+			i++;
+			continue;
+		}
+		c = byte < 0x80 ? (i++, byte) : text_utf8_next(s, n, &i);
+		if ((c >= 0xA0 && c != 0xFFFD) || c == '\t' || c == '\n')
+			continue;
+		buf_html(b, s + run, at - run);
+		run = i;
 		if (marks && c == 1 && !open) {
 			buf_puts(b, "<mark>");
 			open = true;
 		} else if (marks && c == 2 && open) {
 			buf_puts(b, "</mark>");
 			open = false;
-		} else if (c == 0xFFFD || (c >= 0x80 && c < 0xA0)) {
-			/* not a bare text_utf8_put: c may stand for a bad byte */
-			if (c == 0xFFFD)
-				buf_puts(b, "\xef\xbf\xbd");
-		} else if (c >= 0x20 || c == '\t' || c == '\n') {
-			buf_html(b, s + at, i - at);
+		} else if (c == 0xFFFD) {
+			/* not the bytes as they are: c may stand for a bad byte */
+			buf_puts(b, "\xef\xbf\xbd");
 		}
+		/* other C0 and C1 controls: dropped */
 	}
+	buf_html(b, s + run, n - run);
 	if (open)
 		buf_puts(b, "</mark>");
 }
@@ -70,9 +79,19 @@ static void put_html(struct buf *b, const char *s, size_t n, bool marks)
 struct snip_word {
 	size_t start, end; /* bytes */
 	int term;          /* the query term it matches, -1 */
-	bool stop;         /* a stop word: may sit inside a marked run */
 	bool in;           /* inside a mark */
 };
+
+/* Whether w is a stop word (which may sit inside a marked run). Asked
+ * only of the passage's words. */
+static bool snip_stop(const char *text, const struct snip_word *w, struct buf *word)
+{
+	size_t i = w->start;
+
+	buf_reset(word);
+	search_scan_word(text, w->end, &i, word);
+	return word->len <= 4 && search_query_is_stop(word->data);
+}
 
 static void snip_add(struct snipper *sn, const char *w, size_t n, bool prefix)
 {
@@ -163,8 +182,17 @@ void search_snippet(struct snipper *sn, const char *text, size_t n, bool whole, 
 
 	while (i < n) {
 		size_t start = i;
-		if (!search_is_word(text_utf8_next(text, n, &i)))
+		unsigned char b = (unsigned char)text[i];
+		/* ASCII separators, most of what lies between words, one byte
+		 * at a time without decoding. */
+		if (b < 0x80) {
+			if (!search_is_word(b)) {
+				i++;
+				continue;
+			}
+		} else if (!search_is_word(text_utf8_next(text, n, &i))) {
 			continue;
+		}
 		if (!whole && (start >= SNIP_SCAN || nw >= enough)) {
 			cut = true;
 			break;
@@ -181,7 +209,6 @@ void search_snippet(struct snipper *sn, const char *text, size_t n, bool whole, 
 		w[nw].term = word.len && word.len <= MAX_TOKEN
 		                 ? snip_match(sn, word.data, word.len, &stem)
 		                 : -1;
-		w[nw].stop = word.len <= 4 && search_query_is_stop(word.data);
 		nw++;
 		/* A passage with every term: no better one can follow (the
 		 * earliest wins ties), so read only what it shows. */
@@ -235,7 +262,7 @@ void search_snippet(struct snipper *sn, const char *text, size_t n, bool whole, 
 		size_t j = k;
 		bool bridge = w[k - 1].in && !w[k].in;
 		while (bridge && j < to && !w[j].in && j - k < 2)
-			bridge = w[j++].stop;
+			bridge = snip_stop(text, &w[j++], &word);
 		if (!bridge || j == to || !w[j].in)
 			continue;
 		for (size_t m = k - 1; bridge && m < j; m++)
