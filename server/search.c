@@ -122,13 +122,15 @@ struct indexed {
  * reading its row of pages, which was a fifth of ranking a common word's
  * thousands of matches. The other matches (drafts, pages in review,
  * archived: a few) are checked against pages as before. Kept while the
- * database's data version (SQLITE_FCNTL_DATA_VERSION) stays what it was:
- * it changes with every commit, by this connection or another one, as
- * seen from the read transaction the search runs in, so the set is never
- * older than the search's view of pages. */
+ * count of status changes (page_status_changes, schema 005: triggers move
+ * it when a page is added, removed or changes status, by any connection)
+ * stays what it was when the set was read, as seen from the search's own
+ * read transaction, so the set is never older than the search's view of
+ * pages. (Not the database's data version: the search log, written every
+ * second, moves that.) */
 struct published {
 	bool valid;
-	unsigned int version;
+	sqlite3_int64 version;
 	unsigned char *bits;
 	size_t n; /* ids below n have a bit */
 };
@@ -326,7 +328,8 @@ static const char sql_search_unfiltered[] =
     " ORDER BY score DESC, id LIMIT ?10 OFFSET ?11";
 
 /* Where the published set is read from; the first statement also starts
- * the search's read transaction, whose data version the set is kept by. */
+ * the search's read transaction. */
+static const char sql_status_changes[] = "SELECT n FROM page_status_changes WHERE id = 1";
 static const char sql_max_id[] = "SELECT max(id) FROM pages";
 static const char sql_published[] = "SELECT id FROM pages WHERE status = 'published'";
 
@@ -396,24 +399,27 @@ void search_published_fn(sqlite3_context *ctx, int nval, sqlite3_value **val)
  * error. */
 static const struct published *published_get(sqlite3 *db)
 {
-	sqlite3_stmt *st = stmt_get(db, sql_max_id);
+	sqlite3_stmt *st = stmt_get(db, sql_status_changes);
 	struct published *p = &stmts_get()->pub;
-	unsigned int version = 0;
-	sqlite3_int64 max = 0;
+	sqlite3_int64 version = 0, max = 0;
 	int rc;
 
 	if (!st)
 		return NULL;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		max = sqlite3_column_int64(st, 0);
+		version = sqlite3_column_int64(st, 0);
 	stmt_done(st);
-	if (rc != SQLITE_ROW ||
-	    sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+	if (rc != SQLITE_ROW)
 		return NULL;
 	if (p->valid && p->version == version)
 		return p;
 	p->valid = false;
+	if (!(st = stmt_get(db, sql_max_id)))
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		max = sqlite3_column_int64(st, 0);
+	stmt_done(st);
 	if (max < 0)
 		max = 0;
 	if (p->n < (size_t)max + 1) {
@@ -913,8 +919,9 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		buf_append(p->norm, norm.data, norm.len);
 	if (search_query_has_positive(&pq)) {
 		began = read_begin(db);
-		/* Without filters, in a read transaction of its own (none of
-		 * this connection's writes pending): the published set. */
+		/* Without filters, in a read transaction of its own: the
+		 * published set (never one read with this connection's writes
+		 * pending, which a rollback could undo). */
 		if (began && !(p->kind && *p->kind) && !(p->category && *p->category) &&
 		    !(p->tag && *p->tag) && !(p->status && *p->status))
 			pub = published_get(db);

@@ -1011,7 +1011,8 @@ static bool finds(sqlite3 *db, const char *q, const char *slug)
 /* A search without filters checks matches against a set of published
  * pages kept per connection: a commit by another connection, one by this
  * connection, and a change pending in the caller's own transaction are
- * all seen by the next search. */
+ * all seen by the next search, and a set is never kept from a transaction
+ * that was rolled back. */
 static void test_published_set_follows_commits(void **state)
 {
 	static const char q[] = "devolucion tardia", slug[] = "devolucion-tardia";
@@ -1040,6 +1041,16 @@ static void test_published_set_follows_commits(void **state)
 	assert_false(finds(a, q, slug));
 	exec_ok(a, "ROLLBACK");
 	assert_true(finds(a, q, slug));
+	/* A draft published in a transaction that is rolled back; then one
+	 * change by another connection brings the count of status changes
+	 * where the rolled-back one had it. */
+	exec_ok(a, "BEGIN");
+	exec_ok(a, "UPDATE pages SET status = 'published' WHERE id = 5");
+	assert_true(finds(a, "garantia extendida", "borrador-garantia"));
+	exec_ok(a, "ROLLBACK");
+	exec_ok(b, "UPDATE pages SET status = 'archived' WHERE id = 2");
+	assert_false(finds(a, "garantia extendida", "borrador-garantia"));
+	exec_ok(b, "UPDATE pages SET status = 'published' WHERE id = 2");
 	/* A page added by another connection is found once published. */
 	exec_ok(b, "INSERT INTO pages (id, slug, kind, title, category, status, current_rev,"
 	           " created_by, created_at, updated_at) SELECT 900, 'devolucion-900', kind,"
