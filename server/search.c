@@ -394,9 +394,9 @@ void search_published_fn(sqlite3_context *ctx, int nval, sqlite3_value **val)
 	                            (p->bits[id >> 3] >> (id & 7) & 1));
 }
 
-/* This thread's published set for db, read again if the database has
- * changed; call inside the search's read transaction. NULL on an SQLite
- * error. */
+/* This thread's published set for db, read again if a page was added,
+ * removed or changed status since; call inside the search's read
+ * transaction. NULL on an SQLite error. */
 static const struct published *published_get(sqlite3 *db)
 {
 	sqlite3_stmt *st = stmt_get(db, sql_status_changes);
