@@ -10,12 +10,20 @@
  * the next writer then starts the WAL again from its beginning.
  * Invariant: a WAL never grows past CHECKPOINT_INLINE_PAGES through an
  * attached connection without a checkpoint being tried in that commit.
+ *
+ * The thread also keeps the search index tidy: once no write has
+ * succeeded for upkeep_s seconds (cache_generation stays the same), after
+ * the start or after writes, it merges the small segments saves left
+ * (search_upkeep), step by step, stopping at the next write, then
+ * checkpoints.
  */
 #include "checkpoint.h"
 
 #include "buf.h"
+#include "cache.h"
 #include "db.h"
 #include "metrics.h"
+#include "search.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,6 +35,7 @@
 
 static pthread_t thread;
 static bool running, stopping, wanted;
+static int upkeep_s; /* 0: no index upkeep */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static struct db *own;
@@ -47,18 +56,64 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* search_upkeep goes on while no write has come and the server is not
+ * stopping. */
+static bool still_idle(void *arg)
+{
+	bool stop;
+
+	pthread_mutex_lock(&lock);
+	stop = stopping;
+	pthread_mutex_unlock(&lock);
+	return !stop && cache_generation() == *(uint64_t *)arg;
+}
+
+static int64_t seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec;
+}
+
 static void *thread_main(void *arg)
 {
 	sqlite3 *db = db_handle(arg);
+	uint64_t seen = cache_generation();
+	int64_t changed = seconds();
+	bool untidy = true, reported = false; /* saves before a restart count too */
 	struct timespec at;
 
 	pthread_mutex_lock(&lock);
 	while (!stopping) {
-		/* Woken by a commit; the timeout only rechecks stopping. */
+		/* Woken by a commit, or each second to look for writes. */
 		clock_gettime(CLOCK_REALTIME, &at);
 		at.tv_sec += 1;
 		if (!wanted)
 			pthread_cond_timedwait(&wake, &lock, &at);
+		if (stopping)
+			break;
+		pthread_mutex_unlock(&lock);
+		if (cache_generation() != seen) {
+			seen = cache_generation();
+			changed = seconds();
+			untidy = true;
+		} else if (untidy && upkeep_s > 0 && seconds() - changed >= upkeep_s) {
+			int steps = search_upkeep(db, still_idle, &seen);
+			if (steps < 0 && !reported) {
+				fprintf(stderr, "oficio: search index upkeep: %s\n",
+				        sqlite3_errmsg(db));
+				reported = true;
+			}
+			/* Done unless a write stopped it (then: after the next lull). */
+			untidy = cache_generation() != seen;
+			if (steps > 0) {
+				pthread_mutex_lock(&lock);
+				wanted = true;
+				pthread_mutex_unlock(&lock);
+			}
+		}
+		pthread_mutex_lock(&lock);
 		if (!wanted)
 			continue;
 		wanted = false;
@@ -73,7 +128,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-int checkpoint_start(const char *db_path)
+int checkpoint_start(const char *db_path, int upkeep_idle_s)
 {
 	struct buf err = BUF_INIT;
 
@@ -85,6 +140,7 @@ int checkpoint_start(const char *db_path)
 	}
 	buf_free(&err);
 	stopping = wanted = false;
+	upkeep_s = upkeep_idle_s;
 	if (pthread_create(&thread, NULL, thread_main, own) != 0) {
 		db_close(own);
 		own = NULL;

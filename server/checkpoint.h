@@ -7,7 +7,8 @@
  * syncs it (12 ms more for one 5,000-line save in three). A connection
  * given to checkpoint_attach instead wakes the checkpoint thread, which
  * runs a PASSIVE checkpoint on its own connection: it never waits for a
- * reader or the writer, and they never wait for it.
+ * reader or the writer, and they never wait for it. The same thread
+ * merges the search index's small segments when the server is quiet.
  */
 #ifndef OFICIO_CHECKPOINT_H
 #define OFICIO_CHECKPOINT_H
@@ -15,8 +16,10 @@
 #include <sqlite3.h>
 
 /* Start the thread with its own connection to db_path: 0, or -1 (then
- * connections keep SQLite's automatic checkpoint). */
-int checkpoint_start(const char *db_path);
+ * connections keep SQLite's automatic checkpoint). After upkeep_idle_s
+ * seconds without a write (0: never), it also merges the search index's
+ * small segments (search_upkeep). */
+int checkpoint_start(const char *db_path, int upkeep_idle_s);
 
 /* Checkpoint db's WAL on the thread from now on, when it is running;
  * otherwise leave db as it is. If the thread falls far behind (the WAL

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 	      "              [--language es|en] [--log-format plain|json] [--quiet]\n"
 	      "              [--max-upload BYTES] [--header-timeout SECONDS]\n"
 	      "              [--metrics-listen HOST:PORT] [--share DIR]\n"
-	      "              [--no-search-cache]\n"
+	      "              [--no-search-cache] [--index-upkeep SECONDS]\n"
 	      "       oficio user add NAME --role ROLE [--name \"Full Name\"] [--password-stdin]\n"
 	      "       oficio user passwd NAME [--password-stdin]\n"
 	      "       oficio user role NAME ROLE\n"
@@ -140,6 +140,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->cfg.max_upload = 10 * 1024 * 1024;
 	o->cfg.timeout_s = 20;
 	o->cfg.header_timeout_s = 10;
+	o->cfg.upkeep_idle_s = 30;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -198,6 +199,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->cfg.header_timeout_s = (int)t;
+		} else if (strcmp(a, "--index-upkeep") == 0) {
+			char *end;
+			long t;
+			NEED_VALUE;
+			errno = 0;
+			t = strtol(v, &end, 10);
+			if (errno || end == v || *end || t < 0 || t > 86400) {
+				fprintf(stderr, "oficio: --index-upkeep wants 0..86400 seconds\n");
+				return -1;
+			}
+			o->cfg.upkeep_idle_s = (int)t;
 		} else if (strcmp(a, "--share") == 0) {
 			NEED_VALUE;
 			o->share_opt = v;

@@ -163,7 +163,7 @@ void routes_install(struct server *srv)
 	srv->worker_start = worker_start;
 	if (searchlog_start(srv->cfg.db_path) < 0)
 		fprintf(stderr, "oficio: searches are logged only when the gaps report is viewed\n");
-	if (checkpoint_start(srv->cfg.db_path) < 0)
+	if (checkpoint_start(srv->cfg.db_path, srv->cfg.upkeep_idle_s) < 0)
 		fprintf(stderr, "oficio: saves checkpoint the WAL themselves\n");
 }
 

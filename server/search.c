@@ -146,7 +146,7 @@ struct stmt_cache {
 	} slot[STMT_SLOTS];
 	struct vocab vocab[VOCAB_BUCKETS]; /* db's */
 	uint64_t vocab_tick;
-	struct df_cache df; /* db's */
+	struct df_cache df;   /* db's */
 	struct published pub; /* db's */
 	struct indexed last[LAST_INDEXED];
 	uint64_t last_tick;
@@ -386,8 +386,7 @@ struct hit {
 /* oficio_published(rowid, set): whether the page is in the set. */
 void search_published_fn(sqlite3_context *ctx, int nval, sqlite3_value **val)
 {
-	const struct published *p =
-	    nval == 2 ? sqlite3_value_pointer(val[1], PUBLISHED_PTR) : NULL;
+	const struct published *p = nval == 2 ? sqlite3_value_pointer(val[1], PUBLISHED_PTR) : NULL;
 	sqlite3_int64 id = sqlite3_value_int64(val[0]);
 
 	sqlite3_result_int(ctx, p && id >= 0 && (uint64_t)id < p->n &&
@@ -1348,4 +1347,38 @@ int search_optimize(sqlite3 *db)
 		return 0;
 	sqlite3_exec(db, "ROLLBACK TO search_optimize; RELEASE search_optimize", NULL, NULL, NULL);
 	return -1;
+}
+
+/* A merge step: about this many pages written, in one transaction. */
+#define UPKEEP_PAGES 256
+
+int search_upkeep(sqlite3 *db, bool (*more)(void *), void *arg)
+{
+	static const char *const tables[] = {"pages_fts", "titles_fts", "words_fts"};
+	char sql[128];
+	int steps = 0;
+
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		/* 'merge' takes levels with usermerge segments or more (4 by
+		 * default, as saves' automerge does): 2 leaves one per level. */
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, rank) VALUES ('usermerge', 2)",
+		         tables[t], tables[t]);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return -1;
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, rank) VALUES ('merge', %d)", tables[t],
+		         tables[t], UPKEEP_PAGES);
+		for (;;) {
+			int before;
+			if (more && !more(arg))
+				return steps;
+			before = sqlite3_total_changes(db);
+			if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+				return -1;
+			/* FTS5: a step that merged anything changes 2 rows or more. */
+			if (sqlite3_total_changes(db) - before < 2)
+				break;
+			steps++;
+		}
+	}
+	return steps;
 }

@@ -999,6 +999,57 @@ static void test_optimize_merges_segments(void **state)
 	                 vale);
 }
 
+static bool never(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+/* Pages saved one at a time leave small segments; search_upkeep merges
+ * them (down to about one per level) in steps it stops when asked, and
+ * every search answers the same. */
+static void test_upkeep_merges_small_segments(void **state)
+{
+	static const char *const queries[] = {"nota de caja", "vale OR ticket", "anot*"};
+	static const char *const tables[] = {"pages_fts", "titles_fts", "words_fts"};
+	sqlite3 *db = *state;
+	char *before[3];
+	char body[128], title[64];
+	long long segs[3];
+
+	for (int i = 0; i < 30; i++) {
+		snprintf(title, sizeof(title), "Nota de caja %d", i);
+		snprintf(body, sizeof(body), "El vale número %d se anota en el ticket.", i);
+		index_in_transaction(db, 200 + i, title, "", "", body, "COMMIT");
+	}
+	for (size_t t = 0; t < 3; t++) {
+		segs[t] = segments(db, tables[t]);
+		assert_true(segs[t] > 2);
+	}
+	for (size_t q = 0; q < 3; q++) {
+		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
+		before[q] = json_dumps(r, JSON_SORT_KEYS);
+		json_decref(r);
+	}
+	/* Asked to stop before the first step: nothing merged. */
+	assert_int_equal(search_upkeep(db, never, NULL), 0);
+	for (size_t t = 0; t < 3; t++)
+		assert_int_equal(segments(db, tables[t]), segs[t]);
+	assert_true(search_upkeep(db, NULL, NULL) > 0);
+	for (size_t t = 0; t < 3; t++)
+		assert_true(segments(db, tables[t]) <= 2);
+	assert_int_equal(search_upkeep(db, NULL, NULL), 0); /* nothing left to merge */
+	for (size_t q = 0; q < 3; q++) {
+		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
+		char *after = json_dumps(r, JSON_SORT_KEYS);
+		assert_string_equal(before[q], after);
+		free(after);
+		free(before[q]);
+		json_decref(r);
+	}
+	assert_indexes_exact(db);
+}
+
 static bool finds(sqlite3 *db, const char *q, const char *slug)
 {
 	json_t *r = run(db, q, ROLE_READER, U_READER, NULL);
@@ -1372,6 +1423,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resaves_keep_indexes_exact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_optimize_merges_segments, setup, teardown),
 	    cmocka_unit_test(test_published_set_follows_commits),
+	    cmocka_unit_test_setup_teardown(test_upkeep_merges_small_segments, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
