@@ -106,6 +106,22 @@ struct opts {
 	int nargs;
 };
 
+/* Option a's value v, a whole number of seconds from 0 to max; -1
+ * (reported) otherwise. */
+static int parse_seconds(const char *a, const char *v, long max)
+{
+	char *end;
+	long t;
+
+	errno = 0;
+	t = strtol(v, &end, 10);
+	if (errno || end == v || *end || t < 0 || t > max) {
+		fprintf(stderr, "oficio: %s wants 0..%ld seconds\n", a, max);
+		return -1;
+	}
+	return (int)t;
+}
+
 static int parse_size(const char *s, size_t *out)
 {
 	char *end;
@@ -189,27 +205,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 		} else if (strcmp(a, "--header-timeout") == 0) {
-			char *end;
-			long t;
 			NEED_VALUE;
-			errno = 0;
-			t = strtol(v, &end, 10);
-			if (errno || end == v || *end || t < 0 || t > 3600) {
-				fprintf(stderr, "oficio: --header-timeout wants 0..3600 seconds\n");
+			if ((o->cfg.header_timeout_s = parse_seconds(a, v, 3600)) < 0)
 				return -1;
-			}
-			o->cfg.header_timeout_s = (int)t;
 		} else if (strcmp(a, "--index-upkeep") == 0) {
-			char *end;
-			long t;
 			NEED_VALUE;
-			errno = 0;
-			t = strtol(v, &end, 10);
-			if (errno || end == v || *end || t < 0 || t > 86400) {
-				fprintf(stderr, "oficio: --index-upkeep wants 0..86400 seconds\n");
+			if ((o->cfg.upkeep_idle_s = parse_seconds(a, v, 86400)) < 0)
 				return -1;
-			}
-			o->cfg.upkeep_idle_s = (int)t;
 		} else if (strcmp(a, "--share") == 0) {
 			NEED_VALUE;
 			o->share_opt = v;

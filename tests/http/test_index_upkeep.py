@@ -6,7 +6,7 @@ import time
 import urllib.parse
 
 import harness
-from util import check, status
+from util import check, check_bad_serve_option, status
 
 S = {}
 PAGES = 30
@@ -57,13 +57,5 @@ def test_saves_leave_segments_that_a_quiet_server_merges(srv):
 def test_bad_index_upkeep_is_refused(srv):
     # A value that is not 0..86400 whole seconds stops `serve` before it
     # opens (or creates) a database or listens anywhere.
-    import os
-    import subprocess
-    db = os.path.join(srv.dir, "never.db")
-    for bad in ("-1", "86401", "abc", "1.5", ""):
-        r = subprocess.run([harness.BINARY, "serve", "--db", db, "--listen",
-                            "127.0.0.1:%d" % harness.free_port(), "--index-upkeep", bad],
-                           capture_output=True, env=srv.env, timeout=30)
-        check(r.returncode == 2 and b"--index-upkeep wants 0..86400 seconds" in r.stderr,
-              "--index-upkeep %r: exit %r, %r", bad, r.returncode, r.stderr)
-        check(not os.path.exists(db), "--index-upkeep %r created a database", bad)
+    check_bad_serve_option(srv, "--index-upkeep", ("-1", "86401", "abc", "1.5", ""),
+                           "--index-upkeep wants 0..86400 seconds")

@@ -301,3 +301,18 @@ def form_values(body, action):
     f.close()
     check(f.found, "no form with action %r in the page", action)
     return {k: v for k, v in f.fields}
+
+
+def check_bad_serve_option(srv, option, values, message):
+    """`oficio serve OPTION VALUE` for each bad value exits 2 with message
+    on stderr, before it opens (or creates) a database or listens anywhere."""
+    import os
+    import harness
+    db = os.path.join(srv.dir, "never.db")
+    for bad in values:
+        r = subprocess.run([harness.BINARY, "serve", "--db", db, "--listen",
+                            "127.0.0.1:%d" % harness.free_port(), option, bad],
+                           capture_output=True, env=srv.env, timeout=30)
+        check(r.returncode == 2 and message.encode() in r.stderr,
+              "%s %r: exit %r, %r", option, bad, r.returncode, r.stderr)
+        check(not os.path.exists(db), "%s %r created a database", option, bad)

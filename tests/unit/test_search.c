@@ -957,6 +957,29 @@ static long long segments(sqlite3 *db, const char *table)
 	return count_rows(db, sql);
 }
 
+/* The JSON answers to n queries (as an editor), for comparing before and
+ * after a change that must not alter them. */
+static void dump_searches(sqlite3 *db, const char *const *queries, size_t n, char **out)
+{
+	for (size_t q = 0; q < n; q++) {
+		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
+		out[q] = json_dumps(r, JSON_SORT_KEYS);
+		json_decref(r);
+	}
+}
+
+/* The n queries answer what dump_searches recorded (which it frees). */
+static void assert_same_searches(sqlite3 *db, const char *const *queries, size_t n, char **before)
+{
+	for (size_t q = 0; q < n; q++) {
+		char *after;
+		dump_searches(db, &queries[q], 1, &after);
+		assert_string_equal(before[q], after);
+		free(after);
+		free(before[q]);
+	}
+}
+
 /* A page saved at a time leaves several index segments; search_optimize
  * merges each index into one, and every search answers as before. */
 static void test_optimize_merges_segments(void **state)
@@ -978,22 +1001,11 @@ static void test_optimize_merges_segments(void **state)
 		assert_true(segments(db, tables[t]) > 1);
 	vale = count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'vale'");
 	assert_true(vale >= 30);
-	for (size_t q = 0; q < 6; q++) {
-		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
-		before[q] = json_dumps(r, JSON_SORT_KEYS);
-		json_decref(r);
-	}
+	dump_searches(db, queries, 6, before);
 	assert_int_equal(search_optimize(db), 0);
 	for (size_t t = 0; t < 3; t++)
 		assert_int_equal(segments(db, tables[t]), 1);
-	for (size_t q = 0; q < 6; q++) {
-		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
-		char *after = json_dumps(r, JSON_SORT_KEYS);
-		assert_string_equal(before[q], after);
-		free(after);
-		free(before[q]);
-		json_decref(r);
-	}
+	assert_same_searches(db, queries, 6, before);
 	assert_indexes_exact(db);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH 'vale'"),
 	                 vale);
@@ -1026,11 +1038,7 @@ static void test_upkeep_merges_small_segments(void **state)
 		segs[t] = segments(db, tables[t]);
 		assert_true(segs[t] > 2);
 	}
-	for (size_t q = 0; q < 3; q++) {
-		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
-		before[q] = json_dumps(r, JSON_SORT_KEYS);
-		json_decref(r);
-	}
+	dump_searches(db, queries, 3, before);
 	/* Asked to stop before the first step: nothing merged. */
 	assert_int_equal(search_upkeep(db, never, NULL), 0);
 	for (size_t t = 0; t < 3; t++)
@@ -1039,14 +1047,7 @@ static void test_upkeep_merges_small_segments(void **state)
 	for (size_t t = 0; t < 3; t++)
 		assert_true(segments(db, tables[t]) <= 2);
 	assert_int_equal(search_upkeep(db, NULL, NULL), 0); /* nothing left to merge */
-	for (size_t q = 0; q < 3; q++) {
-		json_t *r = run(db, queries[q], ROLE_EDITOR, U_EDITOR, NULL);
-		char *after = json_dumps(r, JSON_SORT_KEYS);
-		assert_string_equal(before[q], after);
-		free(after);
-		free(before[q]);
-		json_decref(r);
-	}
+	assert_same_searches(db, queries, 3, before);
 	assert_indexes_exact(db);
 }
 
