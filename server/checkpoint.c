@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "db.h"
+#include "http.h"
 #include "metrics.h"
 #include "search.h"
 
@@ -68,20 +69,12 @@ static bool still_idle(void *arg)
 	return !stop && cache_generation() == *(uint64_t *)arg;
 }
 
-static int64_t seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec;
-}
-
 static void *thread_main(void *arg)
 {
 	sqlite3 *db = db_handle(arg);
-	uint64_t seen = cache_generation();
-	int64_t changed = seconds();
+	uint64_t seen = cache_generation(), changed = http_now_us();
 	bool untidy = true, reported = false; /* saves before a restart count too */
+	uint64_t gen;
 	struct timespec at;
 
 	pthread_mutex_lock(&lock);
@@ -94,11 +87,13 @@ static void *thread_main(void *arg)
 		if (stopping)
 			break;
 		pthread_mutex_unlock(&lock);
-		if (cache_generation() != seen) {
-			seen = cache_generation();
-			changed = seconds();
+		gen = cache_generation();
+		if (gen != seen) {
+			seen = gen;
+			changed = http_now_us();
 			untidy = true;
-		} else if (untidy && upkeep_s > 0 && seconds() - changed >= upkeep_s) {
+		} else if (untidy && upkeep_s > 0 &&
+		           http_now_us() - changed >= (uint64_t)upkeep_s * 1000000u) {
 			int steps = search_upkeep(db, still_idle, &seen);
 			if (steps < 0 && !reported) {
 				fprintf(stderr, "oficio: search index upkeep: %s\n",

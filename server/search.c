@@ -357,9 +357,15 @@ static const char sql_suggest[] = "SELECT p.slug, p.title, p.kind"
                                   "  bm25(titles_fts)"
                                   " LIMIT ?10";
 
+/* Whether a filter was given: NULL and "" are none. */
+static bool given(const char *s)
+{
+	return s && *s;
+}
+
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-	if (s && *s)
+	if (given(s))
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(st, i);
@@ -921,8 +927,8 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		/* Without filters, in a read transaction of its own: the
 		 * published set (never one read with this connection's writes
 		 * pending, which a rollback could undo). */
-		if (began && !(p->kind && *p->kind) && !(p->category && *p->category) &&
-		    !(p->tag && *p->tag) && !(p->status && *p->status))
+		if (began && !given(p->kind) && !given(p->category) && !given(p->tag) &&
+		    !given(p->status))
 			pub = published_get(db);
 		/* Every word. */
 		ranked_build(db, &q, &pq, EXPR_ALL);
@@ -1330,10 +1336,10 @@ int search_rebuild(sqlite3 *db)
 	                    "INSERT INTO titles_fts (titles_fts) VALUES ('rebuild');"
 	                    "INSERT INTO words_fts (words_fts) VALUES ('delete-all');"
 	                    "INSERT INTO words_fts (rowid, words)"
-	                    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text;",
+	                    " SELECT id, oficio_words(title, headings, tags, body) FROM page_text;"
+	                    "RELEASE search_rebuild",
 	                    NULL, NULL, NULL) == SQLITE_OK &&
-	               sqlite3_exec(db, sql_optimize, NULL, NULL, NULL) == SQLITE_OK &&
-	               sqlite3_exec(db, "RELEASE search_rebuild", NULL, NULL, NULL) == SQLITE_OK
+	               search_optimize(db) == 0
 	           ? 0
 	           : -1;
 }
@@ -1358,7 +1364,7 @@ int search_upkeep(sqlite3 *db, bool (*more)(void *), void *arg)
 	char sql[128];
 	int steps = 0;
 
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+	for (size_t t = 0; t < NELEM(tables); t++) {
 		/* 'merge' takes levels with usermerge segments or more (4 by
 		 * default, as saves' automerge does): 2 leaves one per level. */
 		snprintf(sql, sizeof(sql), "INSERT INTO %s (%s, rank) VALUES ('usermerge', 2)",
