@@ -51,6 +51,9 @@ struct conn;
 struct conns {
 	int header_timeout_s;              /* cfg.header_timeout_s */
 	struct conn *bucket[CONN_BUCKETS]; /* open connections, by bufferevent */
+	int open;                          /* how many */
+	void (*changed)(void *arg);        /* conns_on_change */
+	void *changed_arg;
 };
 
 enum { PH_IDLE, PH_HEAD, PH_REST };
@@ -81,7 +84,8 @@ static struct conn **conn_slot(struct conns *cs, struct bufferevent *bev)
 
 static void conn_free(struct conn *c)
 {
-	struct conn **p = conn_slot(c->cs, c->bev);
+	struct conns *cs = c->cs;
+	struct conn **p = conn_slot(cs, c->bev);
 
 	if (*p == c)
 		*p = c->next;
@@ -89,6 +93,9 @@ static void conn_free(struct conn *c)
 	event_free(c->timer);
 	bufferevent_decref(c->bev);
 	free(c);
+	cs->open--;
+	if (cs->changed)
+		cs->changed(cs->changed_arg);
 }
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
@@ -228,6 +235,9 @@ static struct bufferevent *on_conn_new(struct event_base *base, void *arg)
 	c->next = *p;
 	*p = c;
 	event_add(c->timer, &next_turn);
+	cs->open++;
+	if (cs->changed)
+		cs->changed(cs->changed_arg);
 	return bev;
 }
 
@@ -291,4 +301,15 @@ struct conns *conns_new(int header_timeout_s)
 void conns_watch(struct conns *cs, struct evhttp *http)
 {
 	evhttp_set_bevcb(http, on_conn_new, cs);
+}
+
+void conns_on_change(struct conns *cs, void (*fn)(void *arg), void *arg)
+{
+	cs->changed = fn;
+	cs->changed_arg = arg;
+}
+
+int conns_open(const struct conns *cs)
+{
+	return cs->open;
 }

@@ -31,6 +31,12 @@ void conns_watch(struct conns *cs, struct evhttp *http);
  * connection cs does not watch. */
 void conn_request(struct conns *cs, struct evhttp_request *ev);
 
+/* Call fn(arg) on cs's loop whenever a connection cs watches opens
+ * (as it is accepted, before the next is) or closes; conns_open is how
+ * many are open. */
+void conns_on_change(struct conns *cs, void (*fn)(void *arg), void *arg);
+int conns_open(const struct conns *cs);
+
 /* True while a reply is still being written to one of cs's connections
  * (shutdown waits for it: a reply handed to evhttp is not yet sent). */
 bool conns_sending(const struct conns *cs);

@@ -191,6 +191,12 @@ struct cache *http_cache(struct req *r);
 /* A message from the catalogue in the request's language. */
 const char *http_msg(struct req *r, const char *key);
 
+/* The event loops (0 before the server starts) and the connections open
+ * on loop i (counted with the header deadline on; see http.c, "spreading
+ * connections"). Any thread. */
+int http_loops(void);
+int http_loop_connections(int i);
+
 /* Microseconds since an arbitrary start (monotonic). */
 uint64_t http_now_us(void);
 

@@ -166,6 +166,13 @@ void metrics_render(struct buf *out, struct db *db, const char *db_path)
 		   (unsigned long long)logins_ok, (unsigned long long)logins_failed,
 		   (unsigned long long)searches, (unsigned long long)searches_zero,
 		   (unsigned long long)saves, (unsigned long long)checkpoints);
+	if (http_loops() > 0) {
+		buf_puts(out, "# HELP oficio_loop_connections Open connections on each event loop.\n"
+			      "# TYPE oficio_loop_connections gauge\n");
+		for (int i = 0; i < http_loops(); i++)
+			buf_printf(out, "oficio_loop_connections{loop=\"%d\"} %d\n", i,
+				   http_loop_connections(i));
+	}
 	buf_printf(out,
 		   "# HELP oficio_database_bytes Size of the database file.\n"
 		   "# TYPE oficio_database_bytes gauge\n"

@@ -166,6 +166,33 @@ def test_wal_is_checkpointed_by_the_checkpoint_thread(srv):
           "the last save is not what is read back")
 
 
+def test_connections_spread_over_the_loops(srv):
+    # Eight keep-alive clients connecting at once (the harness runs two
+    # loops). The first loop to wake used to take every connection
+    # waiting, so one core served them all while the other idled; now a
+    # loop accepts only while it has no more open than the other.
+    conns = []
+    try:
+        for _ in range(8):
+            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+            c.connect()
+            conns.append(c)
+        for c in conns:  # each accepted and answered, on whichever loop
+            c.request("GET", "/healthz")
+            r = c.getresponse()
+            r.read()
+            check(r.status == 200, "/healthz: %d", r.status)
+        text = status(srv.client(token=S["adm"]).get("/metrics"), 200).text
+        loops = [int(n) for n in re.findall(r'^oficio_loop_connections\{loop="\d+"\} (\d+)$',
+                                            text, re.M)]
+        check(len(loops) == 2, "loops in /metrics: %r", loops)
+        check(sum(loops) >= 9, "the eight and the one asking are not all counted: %r", loops)
+        check(max(loops) - min(loops) <= 2, "connections not spread over the loops: %r", loops)
+    finally:
+        for c in conns:
+            c.close()
+
+
 def test_metrics_listen_answers_without_login(srv):
     st, ct, body = get_plain(METRICS_PORT, "/metrics")
     check(st == 200, "/metrics on --metrics-listen: %d %r", st, body[:200])
