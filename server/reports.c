@@ -375,8 +375,8 @@ int reports_gaps(struct req *r)
 
 	if (fmt == REPORT_BAD)
 		return http_error(r, 400, "bad_request", "err.bad_request");
-	/* The searches of the last second too (a failure leaves them queued
-	 * for the timer and the report a second behind). */
+	/* The searches not yet written too (a failure leaves them queued
+	 * for the timer, and the report misses them). */
 	searchlog_flush(db_handle(r->db));
 	if (fmt == REPORT_CSV) {
 		struct buf csv = BUF_INIT;

@@ -1,8 +1,8 @@
 /*
  * searchlog.h - searches queued in memory and written to search_log in
- * batches (every second by a writer thread with its own connection), so a
+ * batches (every ten seconds by a writer thread with its own connection), so a
  * search never waits for the write lock nor for the disk. A crash loses
- * at most the last second's rows, never a page.
+ * at most the last ten seconds' rows, never a page.
  */
 #ifndef OFICIO_SEARCHLOG_H
 #define OFICIO_SEARCHLOG_H
@@ -17,7 +17,7 @@ void searchlog_add(int64_t at, const char *query, long long hits, long long user
 
 /* Write every queued search in one transaction on db (no transaction may
  * be open on it); 0, or -1 (the rows stay queued). The gaps report calls
- * it first, so it counts the searches of the last second too. */
+ * it first, so it counts the searches not yet written too. */
 int searchlog_flush(sqlite3 *db);
 
 /* The server: start the writer on its own connection to db_path (0 or
