@@ -48,10 +48,14 @@ LIB_OBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps deps-test run test test-unit test-http test-browser bench bench-search \
+.PHONY: all build deps deps-test run test test-unit test-http test-browser bench bench-search \
 	bench-reports bench-durability fuzz install clean format demo
 
 all: $(BUILD)/oficio
+
+# `make build` is `make`: without this, the build/ folder answered it
+# with "Nothing to be done" and an old binary.
+build: all
 
 deps:
 	@sh .ci/deps build

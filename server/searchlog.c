@@ -30,6 +30,9 @@
  * every ten seconds, 13-16 ms. A crash loses at most that many seconds
  * of the log; the gaps report writes the queue first. */
 #define FLUSH_EVERY_S 10
+#define FLUSH_AT 16384 /* ... or as soon as this many are waiting */
+
+static void writer_nudge(void);
 
 struct logged {
 	int64_t at;
@@ -44,6 +47,7 @@ static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 void searchlog_add(int64_t at, const char *query, long long hits, long long user_id)
 {
 	char *q = xstrdup(query);
+	bool wake;
 
 	pthread_mutex_lock(&queue_lock);
 	if (queued == QUEUE_MAX) {
@@ -56,7 +60,10 @@ void searchlog_add(int64_t at, const char *query, long long hits, long long user
 		queue = xrealloc(queue, queue_cap * sizeof(*queue));
 	}
 	queue[queued++] = (struct logged){at, hits, user_id > 0 ? user_id : 0, q};
+	wake = queued == FLUSH_AT;
 	pthread_mutex_unlock(&queue_lock);
+	if (wake)
+		writer_nudge(); /* thousands a second: do not wait for the timer */
 }
 
 static int write_searches(sqlite3 *db, const struct logged *e, size_t n)
@@ -167,6 +174,14 @@ static void *writer_main(void *arg)
 }
 
 static struct db *writer_db;
+
+/* Wake the writer now (it writes the queue and goes back to waiting). */
+static void writer_nudge(void)
+{
+	pthread_mutex_lock(&writer_lock);
+	pthread_cond_signal(&writer_wake);
+	pthread_mutex_unlock(&writer_lock);
+}
 
 int searchlog_start(const char *db_path)
 {

@@ -1260,6 +1260,43 @@ static void test_log(void **state)
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log"), 2);
 }
 
+/* The writer does not wait for its ten-second timer when searches pile
+ * up (thousands a second): the 16,384th waiting wakes it. */
+static void test_log_writer_early_when_many(void **state)
+{
+	char path[] = "/tmp/oficio-unit-XXXXXX", side[64];
+	int fd = mkstemp(path);
+	long long n = 0;
+	sqlite3 *db;
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	db = open_filled(path);
+	exec_ok(db, "PRAGMA journal_mode=WAL");
+	assert_int_equal(searchlog_flush(db), 0); /* what earlier tests queued */
+	exec_ok(db, "DELETE FROM search_log");
+	assert_int_equal(searchlog_start(path), 0);
+	for (int i = 0; i < 16383; i++)
+		searchlog_add(1700000000, "consulta repetida", 1, 0);
+	usleep(300000);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM search_log"), 0); /* the timer's */
+	searchlog_add(1700000000, "consulta repetida", 1, 0);
+	for (int k = 0; k < 100 && n < 16384; k++) { /* up to 5 s, not 10 */
+		usleep(50000);
+		n = count_rows(db, "SELECT count(*) FROM search_log");
+	}
+	assert_int_equal(n, 16384);
+	searchlog_stop();
+	search_release(db);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 static void test_english(void **state)
 {
 	sqlite3 *db;
@@ -1424,6 +1461,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resaves_keep_indexes_exact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_optimize_merges_segments, setup, teardown),
 	    cmocka_unit_test(test_published_set_follows_commits),
+	    cmocka_unit_test(test_log_writer_early_when_many),
 	    cmocka_unit_test_setup_teardown(test_upkeep_merges_small_segments, setup, teardown),
 	};
 
