@@ -1065,10 +1065,25 @@ static bool finds(sqlite3 *db, const char *q, const char *slug)
  * connection, and a change pending in the caller's own transaction are
  * all seen by the next search, and a set is never kept from a transaction
  * that was rolled back. */
+/* Close db, a database in the file path, and remove the file with its
+ * WAL and shared memory. */
+static void close_file(sqlite3 *db, const char *path)
+{
+	char side[64];
+
+	search_release(db);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	unlink(path);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	unlink(side);
+}
+
 static void test_published_set_follows_commits(void **state)
 {
 	static const char q[] = "devolucion tardia", slug[] = "devolucion-tardia";
-	char path[] = "/tmp/oficio-unit-XXXXXX", side[64];
+	char path[] = "/tmp/oficio-unit-XXXXXX";
 	int fd = mkstemp(path);
 	sqlite3 *a, *b;
 
@@ -1115,13 +1130,7 @@ static void test_published_set_follows_commits(void **state)
 	exec_ok(b, "UPDATE pages SET status = 'published' WHERE id = 900");
 	assert_true(finds(a, q, "devolucion-900"));
 	assert_int_equal(sqlite3_close(b), SQLITE_OK);
-	search_release(a);
-	assert_int_equal(sqlite3_close(a), SQLITE_OK);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	close_file(a, path);
 }
 
 static void test_suggestion(void **state)
@@ -1264,7 +1273,7 @@ static void test_log(void **state)
  * up (thousands a second): the 16,384th waiting wakes it. */
 static void test_log_writer_early_when_many(void **state)
 {
-	char path[] = "/tmp/oficio-unit-XXXXXX", side[64];
+	char path[] = "/tmp/oficio-unit-XXXXXX";
 	int fd = mkstemp(path);
 	long long n = 0;
 	sqlite3 *db;
@@ -1288,13 +1297,7 @@ static void test_log_writer_early_when_many(void **state)
 	}
 	assert_int_equal(n, 16384);
 	searchlog_stop();
-	search_release(db);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
+	close_file(db, path);
 }
 
 static void test_english(void **state)
