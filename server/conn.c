@@ -25,7 +25,8 @@
  * callback argument of the bufferevent it was given, as 2.1 does.
  *
  * Threads: a struct conns, and every conn in it, belongs to one event
- * loop; every function here runs on that loop's thread.
+ * loop; every function here runs on that loop's thread, except
+ * conns_open, which any thread may call.
  */
 #include "conn.h"
 
@@ -37,6 +38,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/util.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +53,7 @@ struct conn;
 struct conns {
 	int header_timeout_s;              /* cfg.header_timeout_s */
 	struct conn *bucket[CONN_BUCKETS]; /* open connections, by bufferevent */
-	int open;                          /* how many */
+	atomic_int open;                   /* how many (read by other loops) */
 	void (*changed)(void *arg);        /* conns_on_change */
 	void *changed_arg;
 };
@@ -93,7 +95,7 @@ static void conn_free(struct conn *c)
 	event_free(c->timer);
 	bufferevent_decref(c->bev);
 	free(c);
-	cs->open--;
+	atomic_fetch_sub_explicit(&cs->open, 1, memory_order_relaxed);
 	if (cs->changed)
 		cs->changed(cs->changed_arg);
 }
@@ -235,7 +237,7 @@ static struct bufferevent *on_conn_new(struct event_base *base, void *arg)
 	c->next = *p;
 	*p = c;
 	event_add(c->timer, &next_turn);
-	cs->open++;
+	atomic_fetch_add_explicit(&cs->open, 1, memory_order_relaxed);
 	if (cs->changed)
 		cs->changed(cs->changed_arg);
 	return bev;
@@ -311,5 +313,5 @@ void conns_on_change(struct conns *cs, void (*fn)(void *arg), void *arg)
 
 int conns_open(const struct conns *cs)
 {
-	return cs->open;
+	return atomic_load_explicit(&cs->open, memory_order_relaxed);
 }

@@ -33,7 +33,7 @@ void conn_request(struct conns *cs, struct evhttp_request *ev);
 
 /* Call fn(arg) on cs's loop whenever a connection cs watches opens
  * (as it is accepted, before the next is) or closes; conns_open is how
- * many are open. */
+ * many are open (any thread may ask). */
 void conns_on_change(struct conns *cs, void (*fn)(void *arg), void *arg);
 int conns_open(const struct conns *cs);
 

@@ -39,7 +39,6 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +66,6 @@ struct worker {
 	struct cache *cache;        /* rendered fragments of this thread */
 	struct evhttp *metrics;     /* --metrics-listen (thread 0 only) */
 	struct conns *conns;        /* open connections: the header deadline (conn.h) */
-	atomic_int nconn;           /* how many (conns_open), for the other loops */
 	bool accepting;             /* its listener is enabled (balance) */
 	struct event *rebalance;    /* another loop's count changed */
 };
@@ -845,11 +843,11 @@ static void balance(struct worker *w)
 	if (!w->bound)
 		return;
 	for (int i = 0; i < nworkers; i++) {
-		int n = atomic_load_explicit(&workers[i].nconn, memory_order_relaxed);
+		int n = conns_open(workers[i].conns);
 		if (n < min)
 			min = n;
 	}
-	accept = atomic_load_explicit(&w->nconn, memory_order_relaxed) <= min;
+	accept = conns_open(w->conns) <= min;
 	if (accept != w->accepting) {
 		struct evconnlistener *l = evhttp_bound_socket_get_listener(w->bound);
 		if ((accept ? evconnlistener_enable(l) : evconnlistener_disable(l)) == 0)
@@ -869,7 +867,6 @@ static void on_conns_change(void *arg)
 {
 	struct worker *w = arg;
 
-	atomic_store_explicit(&w->nconn, conns_open(w->conns), memory_order_relaxed);
 	balance(w);
 	for (int i = 0; i < nworkers; i++)
 		if (&workers[i] != w)
@@ -883,7 +880,7 @@ int http_loops(void)
 
 int http_loop_connections(int i)
 {
-	return atomic_load_explicit(&workers[i].nconn, memory_order_relaxed);
+	return conns_open(workers[i].conns);
 }
 
 /* ---- threads and shutdown ---- */

@@ -1,8 +1,9 @@
 /*
  * searchlog.h - searches queued in memory and written to search_log in
- * batches (every ten seconds, or at 16,384 waiting, by a writer thread with its own connection), so a
- * search never waits for the write lock nor for the disk. A crash loses
- * at most the last ten seconds' rows, never a page.
+ * batches (every ten seconds, or as soon as 16,384 wait, by a writer
+ * thread with its own connection), so a search never waits for the write
+ * lock nor for the disk. A crash loses at most the last ten seconds'
+ * rows, never a page.
  */
 #ifndef OFICIO_SEARCHLOG_H
 #define OFICIO_SEARCHLOG_H
