@@ -316,17 +316,22 @@ int http_page_parts(struct req *r, int status, json_t *ctx, const char *html, si
 	return status;
 }
 
+static int json_to_buf(const char *s, size_t n, void *out)
+{
+	buf_append(out, s, n);
+	return 0;
+}
+
 int http_json(struct req *r, int status, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
-
-	json_decref(j);
 	buf_reset(&r->out);
-	if (s) {
-		buf_puts(&r->out, s);
+	/* Straight into the response: json_dumps made a string of its own,
+	 * which was then copied. */
+	if (json_dump_callback(j, json_to_buf, &r->out, JSON_COMPACT) == 0)
 		buf_putc(&r->out, '\n');
-		free(s);
-	}
+	else
+		buf_reset(&r->out);
+	json_decref(j);
 	r->content_type = "application/json";
 	return status;
 }

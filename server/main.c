@@ -463,6 +463,11 @@ int main(int argc, char **argv)
 	 * 32 MB free (argon2id's 64 MB are still mapped and unmapped). */
 	mallopt(M_MMAP_THRESHOLD, 16 << 20);
 	mallopt(M_TRIM_THRESHOLD, 32 << 20);
+	/* SQLite counts the memory it allocates under one process-wide
+	 * mutex; Oficio never reads the count, and under load the loops'
+	 * threads queued on that mutex at every allocation. Before any
+	 * other SQLite call (sqlite3_config's rule). */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	share = find_share(o.share_opt);
 	if (search_set_language(o.cfg.language) < 0) {
 		fprintf(stderr, "oficio: no stemmer for %s\n", o.cfg.language);

@@ -43,6 +43,10 @@ bool search_is_word(uint32_t c);
  * and zero-width characters dropped) to out; *i ends after the word. */
 void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out);
 
+/* The end of the run of ASCII letters and digits from s[i]: where
+ * search_scan_word would stop when the byte there is ASCII (or i == n). */
+size_t search_ascii_run(const char *s, size_t n, size_t i);
+
 /* The next indexed word of s[0..n) from *i on: what is not a word is
  * skipped, and so are words of more than MAX_TOKEN bytes; word gets the
  * folded word (search_scan_word), *start (if not NULL) its first byte and
@@ -147,6 +151,7 @@ struct snipper {
 	struct snip_term t[MAX_TERMS];
 	int n;
 	char first[MAX_TERMS]; /* first bytes of the keys: most words need no stem */
+	bool lead[256];        /* ... as a set: most words need no folding either */
 };
 
 /* The SQL function oficio_published(rowid, set) (search.c), registered

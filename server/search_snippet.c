@@ -109,6 +109,7 @@ static void snip_add(struct snipper *sn, const char *w, size_t n, bool prefix)
 		memcpy(t->key, b.data, b.len + 1);
 		t->prefix = prefix;
 		sn->first[sn->n++] = b.data[0];
+		sn->lead[(unsigned char)b.data[0]] = true;
 	}
 	buf_free(&b);
 }
@@ -121,6 +122,7 @@ void search_snippet_init(struct snipper *sn, const struct parsed *pq)
 
 	sn->tok = search_thread_stemmer();
 	sn->n = 0;
+	memset(sn->lead, 0, sizeof(sn->lead));
 	search_query_groups(pq, &g);
 	for (int k = 0; k < pq->n; k++) {
 		const struct term *t = &pq->t[k];
@@ -197,18 +199,26 @@ void search_snippet(struct snipper *sn, const char *text, size_t n, bool whole, 
 			cut = true;
 			break;
 		}
-		i = start;
-		buf_reset(&word);
-		search_scan_word(text, n, &i, &word);
 		if (nw == cap) {
 			cap = cap ? cap * 2 : 256;
 			w = xrealloc(w, cap * sizeof(*w));
 		}
 		w[nw].start = start;
+		w[nw].term = -1;
+		/* Most words start with a letter no term starts with (folded,
+		 * an ASCII letter is its lower case): when such a word is ASCII
+		 * to its end, it is passed over without folding or stemming. */
+		i = b < 0x80 && !sn->lead[b >= 'A' && b <= 'Z' ? b + 32 : b]
+		        ? search_ascii_run(text, n, start)
+		        : start;
+		if (i == start || (i < n && (unsigned char)text[i] >= 0x80)) {
+			i = start;
+			buf_reset(&word);
+			search_scan_word(text, n, &i, &word);
+			if (word.len && word.len <= MAX_TOKEN)
+				w[nw].term = snip_match(sn, word.data, word.len, &stem);
+		}
 		w[nw].end = i;
-		w[nw].term = word.len && word.len <= MAX_TOKEN
-		                 ? snip_match(sn, word.data, word.len, &stem)
-		                 : -1;
 		nw++;
 		/* A passage with every term: no better one can follow (the
 		 * earliest wins ties), so read only what it shows. */

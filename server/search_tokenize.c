@@ -166,6 +166,13 @@ void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 	}
 }
 
+size_t search_ascii_run(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_ascii_word((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct buf *word)
 {
 	while (*i < n) {

@@ -714,6 +714,19 @@ static void test_snippets(void **state)
 	assert_non_null(strstr(snip, "&lt;b&gt;<mark>marcado</mark>"));
 	assert_only_marks(snip);
 	json_decref(r);
+
+	/* Words that start in ASCII and go on past it are read whole, as
+	 * the index reads them: "xaño" and "s\u00ADaño" (a soft hyphen) are
+	 * not "año". */
+	assert_int_equal(search_index_page(db, 21, "Plazos", "", "", "xaño año s\xc2\xad" "año fin"),
+	                 0);
+	exec_ok(db, "INSERT INTO pages (id, slug, kind, title, created_at, updated_at)"
+	            " VALUES (21, 'plazos', 'reference', 'Plazos', 0, 0)");
+	r = run(db, "año", ROLE_READER, U_READER, NULL);
+	snip = json_string_value(
+	    json_object_get(json_array_get(json_object_get(r, "results"), 0), "snippet"));
+	assert_string_equal(snip, "xaño <mark>año</mark> s\xc2\xad" "año fin");
+	json_decref(r);
 }
 
 static void test_hostile(void **state)
