@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -448,9 +449,32 @@ static void req_free(struct req *r)
 	free(r);
 }
 
+/* Write a reply that evhttp has queued on evcon at once, as far as the
+ * socket takes it. evhttp leaves it to the connection's write event,
+ * which fires on the loop's next turn, after every other request read on
+ * this one has been handled: each reply waited for the whole batch
+ * (strace under 16 clients: seven requests read, about 8 ms of searches,
+ * then the seven replies). The event still fires: it writes what is left
+ * and tells evhttp the reply is out (bufferevent_writecb calls the write
+ * callback even when nothing was left to write). A socket bufferevent
+ * keeps its output's start frozen for everyone but itself. */
+static void write_now(struct evhttp_connection *evcon)
+{
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct evbuffer *out = bev ? bufferevent_get_output(bev) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+
+	if (!out || fd < 0 || evbuffer_get_length(out) == 0)
+		return;
+	evbuffer_unfreeze(out, 1);
+	evbuffer_write(out, fd);
+	evbuffer_freeze(out, 1);
+}
+
 static void send_reply(struct req *r)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->ev);
 	struct evbuffer *eb;
 	size_t n;
 
@@ -483,6 +507,7 @@ static void send_reply(struct req *r)
 	}
 	evhttp_send_reply(r->ev, r->status, reason(r->status), eb);
 	evbuffer_free(eb);
+	write_now(evcon);
 	r->sent = true;
 	access_log(r, n);
 }
