@@ -451,8 +451,8 @@ static void req_free(struct req *r)
 
 /* Write a reply that evhttp has queued on evcon at once, as far as the
  * socket takes it. evhttp leaves it to the connection's write event,
- * which fires on the loop's next turn, after every other request read on
- * this one has been handled: each reply waited for the whole batch
+ * which fires on the loop's next turn, after every other request read in
+ * this turn has been handled: each reply waited for the whole batch
  * (strace under 16 clients: seven requests read, about 8 ms of searches,
  * then the seven replies). The event still fires: it writes what is left
  * and tells evhttp the reply is out (bufferevent_writecb calls the write
