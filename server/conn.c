@@ -84,6 +84,14 @@ static struct conn **conn_slot(struct conns *cs, struct bufferevent *bev)
 	return p;
 }
 
+/* A connection of cs opened (+1) or closed (-1): count it, and tell. */
+static void conns_count(struct conns *cs, int delta)
+{
+	atomic_fetch_add_explicit(&cs->open, delta, memory_order_relaxed);
+	if (cs->changed)
+		cs->changed(cs->changed_arg);
+}
+
 static void conn_free(struct conn *c)
 {
 	struct conns *cs = c->cs;
@@ -95,9 +103,7 @@ static void conn_free(struct conn *c)
 	event_free(c->timer);
 	bufferevent_decref(c->bev);
 	free(c);
-	atomic_fetch_sub_explicit(&cs->open, 1, memory_order_relaxed);
-	if (cs->changed)
-		cs->changed(cs->changed_arg);
+	conns_count(cs, -1);
 }
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
@@ -237,9 +243,7 @@ static struct bufferevent *on_conn_new(struct event_base *base, void *arg)
 	c->next = *p;
 	*p = c;
 	event_add(c->timer, &next_turn);
-	atomic_fetch_add_explicit(&cs->open, 1, memory_order_relaxed);
-	if (cs->changed)
-		cs->changed(cs->changed_arg);
+	conns_count(cs, 1);
 	return bev;
 }
 

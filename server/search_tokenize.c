@@ -137,17 +137,22 @@ static int append_ascii_lower(struct buf *out, const unsigned char *s, size_t n)
 	return 0;
 }
 
+size_t search_ascii_run(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_ascii_word((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 /* Scan the word starting at s[*i] (a word character), appending its folded
  * form (ignorables dropped) to out; *i ends after the word. */
 void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 {
 	while (*i < n) {
-		size_t at = *i, run = at;
-		uint32_t c;
 		/* Runs of ASCII letters and digits, most of any Spanish text,
 		 * are folded in one go (indexing time). */
-		while (run < n && is_ascii_word((unsigned char)s[run]))
-			run++;
+		size_t at = *i, run = search_ascii_run(s, n, at);
+		uint32_t c;
 		if (run > at) {
 			append_ascii_lower(out, (const unsigned char *)s + at, run - at);
 			*i = run;
@@ -164,13 +169,6 @@ void search_scan_word(const char *s, size_t n, size_t *i, struct buf *out)
 		}
 		text_utf8_put(out, text_fold(c));
 	}
-}
-
-size_t search_ascii_run(const char *s, size_t n, size_t i)
-{
-	while (i < n && is_ascii_word((unsigned char)s[i]))
-		i++;
-	return i;
 }
 
 bool search_next_word(const char *s, size_t n, size_t *i, size_t *start, struct buf *word)

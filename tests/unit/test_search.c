@@ -1073,11 +1073,6 @@ static bool finds(sqlite3 *db, const char *q, const char *slug)
 	return found;
 }
 
-/* A search without filters checks matches against a set of published
- * pages kept per connection: a commit by another connection, one by this
- * connection, and a change pending in the caller's own transaction are
- * all seen by the next search, and a set is never kept from a transaction
- * that was rolled back. */
 /* Close db, a database in the file path, and remove the file with its
  * WAL and shared memory. */
 static void close_file(sqlite3 *db, const char *path)
@@ -1093,6 +1088,11 @@ static void close_file(sqlite3 *db, const char *path)
 	unlink(side);
 }
 
+/* A search without filters checks matches against a set of published
+ * pages kept per connection: a commit by another connection, one by this
+ * connection, and a change pending in the caller's own transaction are
+ * all seen by the next search, and a set is never kept from a transaction
+ * that was rolled back. */
 static void test_published_set_follows_commits(void **state)
 {
 	static const char q[] = "devolucion tardia", slug[] = "devolucion-tardia";
