@@ -323,15 +323,26 @@ static int json_to_buf(const char *s, size_t n, void *out)
 	return 0;
 }
 
+int http_json_dump(json_t *j, struct buf *out)
+{
+	size_t at = out->len;
+
+	if (json_dump_callback(j, json_to_buf, out, JSON_COMPACT) == 0) {
+		buf_putc(out, '\n');
+		return 0;
+	}
+	out->len = at;
+	if (out->data)
+		out->data[at] = '\0';
+	return -1;
+}
+
 int http_json(struct req *r, int status, json_t *j)
 {
 	buf_reset(&r->out);
 	/* Straight into the response: json_dumps made a string of its own,
 	 * which was then copied. */
-	if (json_dump_callback(j, json_to_buf, &r->out, JSON_COMPACT) == 0)
-		buf_putc(&r->out, '\n');
-	else
-		buf_reset(&r->out);
+	http_json_dump(j, &r->out);
 	json_decref(j);
 	r->content_type = "application/json";
 	return status;

@@ -163,6 +163,9 @@ int http_page_parts(struct req *r, int status, json_t *ctx, const char *html, si
 		    const char *more, size_t more_len);
 /* Reply JSON (takes ownership of j). */
 int http_json(struct req *r, int status, json_t *j);
+/* Append j as compact JSON and a newline, as http_json sends it: 0, or
+ * -1 with out as it was. */
+int http_json_dump(json_t *j, struct buf *out);
 /* An error: JSON {error,message} on the API, else the error page. code is
  * a short machine word ("not_found"); msgkey a catalogue key. */
 int http_error(struct req *r, int status, const char *code, const char *msgkey);

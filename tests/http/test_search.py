@@ -325,6 +325,34 @@ def test_search_log(srv):
         check(abs(r[3] - now) < 120, "logged at %r, the server's clock says %r", r[3], now)
 
 
+def test_repeated_search_from_the_cache(srv):
+    # A search made again before any write is answered from the cache: the
+    # same bytes, and still a row in search_log with the normalised query
+    # and the number of results, as the first had.
+    status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)   # writes the queue
+    c = srv.db()
+    c.execute("DELETE FROM search_log")
+    c.commit()
+    c.close()
+    url = "/api/v1/search?" + urllib.parse.urlencode({"q": "  Devolución   FUERA de plazo "})
+    first, again = S["rita"].get(url), S["rita"].get(url)
+    status(first, 200)
+    status(again, 200)
+    check(again.body == first.body, "cached answer differs: %r / %r",
+          first.body[:200], again.body[:200])
+    check(again.header("Content-Type").startswith("application/json"), "type: %r",
+          again.header("Content-Type"))
+    total = first.json()["total"]
+    check(total == 1, "total: %r", total)
+    # The page, from the same kind of cache entry, twice.
+    for _ in range(2):
+        page = status(S["rita"].get("/search?q=Devolucion+fuera+de+plazo"), 200).text
+        check("<mark>" in page and "/p/devolucion-fuera-de-plazo" in page, "page: %r", page[-800:])
+    status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
+    rows = srv.query("SELECT query, hits FROM search_log ORDER BY id")
+    check(rows == [("devolucion fuera de plazo", total)] * 4, "search_log: %r", rows)
+
+
 def test_verified_age_in_words(srv):
     # How long ago a result was verified reads as people say it: days up
     # to two months, then months, then "over a year", then years.
