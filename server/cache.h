@@ -31,7 +31,7 @@ void cache_bump(void);
 /* A hit: pointers into the cache, valid until the next cache_put on this
  * thread's cache (callers use them at once, without storing them). */
 struct cache_hit {
-	const char *title;
+	const char *title; /* also ends with a NUL */
 	size_t tlen;
 	const char *body;
 	size_t blen;

@@ -13,6 +13,7 @@
 #include "role.h"
 #include "routes.h"
 #include "search.h"
+#include "template.h"
 #include "view.h"
 
 
@@ -38,92 +39,158 @@ static void search_key(struct buf *k, const struct search_params *p)
 		   p->status ? p->status : "", p->q);
 }
 
-/* Run the search the request asks for: 200 and its answer, as jansson's
- * tree in *tree (the page) or as JSON text appended to text (the API);
- * otherwise the status of the error it answered (400).
+/* The search the request asks for into *p (its strings point into the
+ * request): 200, or the status of the 400 it answered. */
+static int params(struct req *r, struct search_params *p, int limit_default)
+{
+	bool bad = false;
+	char *log_users;
+
+	memset(p, 0, sizeof(*p));
+	p->q = http_param(r, "q", QUERY_MAX, &bad);
+	p->kind = opt(r, "kind", 20, &bad);
+	p->category = opt(r, "category", 80, &bad);
+	p->tag = opt(r, "tag", 40, &bad);
+	p->status = opt(r, "status", 20, &bad);
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.query_too_long");
+	p->limit = (int)http_int(r, "limit", 1, 100, limit_default);
+	p->offset = (int)http_int(r, "offset", 0, 10000, 0);
+	p->role = r->role;
+	p->user_id = r->uid;
+	log_users = db_setting(r->db, "search_log_users");
+	p->log_user = log_users && strcmp(log_users, "1") == 0;
+	free(log_users);
+	if (!p->q)
+		p->q = "";
+	return 200;
+}
+
+/* A search answered from the cache counts as one that ran: its
+ * search_log row and the metrics. meta is its entry's title (cache.h
+ * ends it with a NUL): "TOTAL NORM", the number of results and the
+ * normalised query. */
+static void count_cached(const struct search_params *p, const char *meta)
+{
+	char *end;
+	long long total = strtoll(meta, &end, 10);
+
+	search_log(p, end + (*end == ' '), total); /* as search_run would have */
+	if (*p->q)
+		metrics_search(total == 0);
+}
+
+/* Run search p, whose cache key is key: 200 and its answer, as jansson's
+ * tree in *tree (the page) or as JSON text appended to text (the API),
+ * and its entry's title in meta (when given); otherwise the status of
+ * the error it answered.
  * The same search made again before any write is answered from the
  * thread's cache (cache.h: any write, a save or a status change, makes
  * every entry stale), and still counts in search_log and the metrics.
- * An entry is the JSON text, titled "TOTAL NORM" (the number of results
- * and the normalised query, for the log): the API sends it as it is, and
- * a search is dumped once, not once for the cache and again for the
- * reply (a dump is about 6 % of a search never seen; parsing and dumping
- * again cost a cached answer three quarters of its time). */
-static int run(struct req *r, int limit_default, json_t **tree, struct buf *text)
+ * An entry is the JSON text, titled as count_cached reads it: the API
+ * sends it as it is, and a search is dumped once, not once for the cache
+ * and again for the reply (a dump is about 6 % of a search never seen;
+ * parsing and dumping again cost a cached answer three quarters of its
+ * time). */
+static int run(struct req *r, struct search_params *p, const char *key, json_t **tree,
+	       struct buf *text, struct buf *meta)
 {
-	bool bad = false;
-	struct search_params p;
-	struct buf key = BUF_INIT, norm = BUF_INIT, meta = BUF_INIT, dump = BUF_INIT;
+	struct buf norm = BUF_INIT, title = BUF_INIT, dump = BUF_INIT;
 	struct cache_hit hit;
-	json_t *res = NULL;
-	char *log_users;
+	json_t *res;
 	uint64_t gen = cache_generation();
 	int64_t now = db_now();
-	long long total = 0;
+	long long total;
 	bool use_cache = !g_server->cfg.no_search_cache;
 	int status = 200;
 
-	memset(&p, 0, sizeof(p));
-	p.q = http_param(r, "q", QUERY_MAX, &bad);
-	p.kind = opt(r, "kind", 20, &bad);
-	p.category = opt(r, "category", 80, &bad);
-	p.tag = opt(r, "tag", 40, &bad);
-	p.status = opt(r, "status", 20, &bad);
-	if (bad)
-		return http_error(r, 400, "bad_request", "err.query_too_long");
-	p.limit = (int)http_int(r, "limit", 1, 100, limit_default);
-	p.offset = (int)http_int(r, "offset", 0, 10000, 0);
-	p.role = r->role;
-	p.user_id = r->uid;
-	log_users = db_setting(r->db, "search_log_users");
-	p.log_user = log_users && strcmp(log_users, "1") == 0;
-	free(log_users);
-	if (!p.q)
-		p.q = "";
-	search_key(&key, &p);
-	if (use_cache && cache_get(http_cache(r), key.data, now, &hit)) {
-		char *end;
-		total = strtoll(hit.title, &end, 10);
-		if (*end == ' ')
-			end++;
-		buf_append(&norm, end, hit.tlen - (size_t)(end - hit.title));
+	if (use_cache && cache_get(http_cache(r), key, now, &hit)) {
+		if (meta)
+			buf_append(meta, hit.title, hit.tlen);
+		count_cached(p, hit.title);
 		if (text)
 			buf_append(text, hit.body, hit.blen);
 		else if (!(*tree = json_loadb(hit.body, hit.blen, 0, NULL)))
 			status = http_error(r, 500, "error", "err.internal");
-		search_log(&p, norm.data ? norm.data : "", total); /* as search_run would have */
-	} else {
-		p.norm = &norm;
-		res = search_run(db_handle(r->db), &p);
-		if (!res) {
-			status = http_error(r, 500, "error", "err.internal");
-			goto out;
-		}
-		total = json_integer_value(json_object_get(res, "total"));
-		if (use_cache || text) {
-			struct buf *into = text ? text : &dump;
-			size_t at = into->len;
-			if (http_json_dump(res, into) != 0) {
-				if (text)
-					status = http_error(r, 500, "error", "err.internal");
-			} else if (use_cache) {
-				buf_printf(&meta, "%lld %s", total, norm.data ? norm.data : "");
-				cache_put(http_cache(r), key.data, gen, now, meta.data, meta.len,
-					  into->data + at, into->len - at);
-			}
-		}
-		if (tree)
-			*tree = res;
-		else
-			json_decref(res);
+		return status;
 	}
-	if (status == 200 && *p.q)
+	p->norm = &norm;
+	res = search_run(db_handle(r->db), p);
+	p->norm = NULL;
+	if (!res) {
+		buf_free(&norm);
+		return http_error(r, 500, "error", "err.internal");
+	}
+	total = json_integer_value(json_object_get(res, "total"));
+	buf_printf(&title, "%lld %s", total, norm.data ? norm.data : "");
+	if (meta)
+		buf_append(meta, title.data, title.len);
+	if (use_cache || text) {
+		struct buf *into = text ? text : &dump;
+		size_t at = into->len;
+		if (http_json_dump(res, into) != 0) {
+			if (text)
+				status = http_error(r, 500, "error", "err.internal");
+		} else if (use_cache) {
+			cache_put(http_cache(r), key, gen, now, title.data, title.len,
+				  into->data + at, into->len - at);
+		}
+	}
+	if (tree && status == 200)
+		*tree = res;
+	else
+		json_decref(res);
+	if (status == 200 && *p->q)
 		metrics_search(total == 0);
+	buf_free(&norm);
+	buf_free(&title);
+	buf_free(&dump);
+	return status;
+}
+
+/* The results part of the search page (search_results.html) appended to
+ * html: 200, or the status of the error it answered. It is kept in the
+ * thread's cache like the API's JSON, by language too (labels and "hace 3
+ * días" are in it; an entry lives a minute at most): parsing the cached
+ * JSON was half of the time of a repeated search page. */
+static int page_results(struct req *r, struct buf *html)
+{
+	struct search_params p;
+	struct buf key = BUF_INIT, pkey = BUF_INIT, meta = BUF_INIT;
+	struct cache_hit hit;
+	uint64_t gen = cache_generation();
+	int64_t now = db_now();
+	bool use_cache = !g_server->cfg.no_search_cache;
+	json_t *res = NULL, *c;
+	int status = params(r, &p, 20);
+
+	if (status != 200)
+		return status;
+	search_key(&key, &p);
+	buf_printf(&pkey, "page\x1f%s\x1f%s", r->lang, key.data);
+	if (use_cache && cache_get(http_cache(r), pkey.data, now, &hit)) {
+		count_cached(&p, hit.title);
+		buf_append(html, hit.body, hit.blen);
+		goto out;
+	}
+	status = run(r, &p, key.data, &res, NULL, &meta);
+	if (status != 200)
+		goto out;
+	view_labels_all(r, json_object_get(res, "results"));
+	view_times(r, json_object_get(res, "results"), "verified_at");
+	c = json_pack("{s:s, s:b, s:o, s:{s:b}}", "q", p.q, "searched", 1, "res", res, "user",
+		      "is_staff", r->role >= ROLE_STAFF);
+	if (!c || tmpl_render(g_server->tmpl, "search_results", c, g_server->msgs, r->lang,
+			      html) < 0)
+		status = http_error(r, 500, "error", "err.internal");
+	else if (use_cache)
+		cache_put(http_cache(r), pkey.data, gen, now, meta.data, meta.len, html->data,
+			  html->len);
+	json_decref(c);
 out:
 	buf_free(&key);
-	buf_free(&norm);
+	buf_free(&pkey);
 	buf_free(&meta);
-	buf_free(&dump);
 	return status;
 }
 
@@ -131,21 +198,22 @@ int search_page(struct req *r)
 {
 	int status = 200;
 	const char *q = http_param(r, "q", QUERY_MAX, NULL);
-	json_t *c = json_object(), *res = NULL;
+	json_t *c = json_object();
 
 	json_object_set_new(c, "title", json_string(http_msg(r, "search.title")));
 	json_object_set_new(c, "q", json_string(q ? q : ""));
 	json_object_set_new(c, "is_search", json_true());
 	if (q && *q) {
-		status = run(r, 20, &res, NULL);
+		struct buf html = BUF_INIT;
+		status = page_results(r, &html);
 		if (status != 200) {
+			buf_free(&html);
 			json_decref(c);
 			return status;
 		}
-		view_labels_all(r, json_object_get(res, "results"));
-		view_times(r, json_object_get(res, "results"), "verified_at");
-		json_object_set_new(c, "searched", json_true());
-		json_object_set_new(c, "res", res);
+		json_object_set_new(c, "results_html",
+				    json_stringn_nocheck(html.data ? html.data : "", html.len));
+		buf_free(&html);
 	}
 	{
 		bool bad = false;
@@ -161,11 +229,17 @@ int search_page(struct req *r)
 
 int api_search(struct req *r)
 {
-	struct buf text = BUF_INIT;
-	int status = run(r, 20, NULL, &text);
+	struct search_params p;
+	struct buf key = BUF_INIT, text = BUF_INIT;
+	int status = params(r, &p, 20);
 
+	if (status != 200)
+		return status;
+	search_key(&key, &p);
+	status = run(r, &p, key.data, NULL, &text, NULL);
 	if (status == 200)
 		status = http_bytes(r, 200, "application/json", text.data, text.len);
+	buf_free(&key);
 	buf_free(&text);
 	return status;
 }

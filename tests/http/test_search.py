@@ -344,13 +344,27 @@ def test_repeated_search_from_the_cache(srv):
           again.header("Content-Type"))
     total = first.json()["total"]
     check(total == 1, "total: %r", total)
-    # The page, from the same kind of cache entry, twice.
-    for _ in range(2):
-        page = status(S["rita"].get("/search?q=Devolucion+fuera+de+plazo"), 200).text
-        check("<mark>" in page and "/p/devolucion-fuera-de-plazo" in page, "page: %r", page[-800:])
+    # The page keeps its results part: the same twice, then in English
+    # for someone reading in English, not the Spanish one kept.
+    pages = [status(S["rita"].get("/search?q=Devolucion+fuera+de+plazo"), 200).text
+             for _ in range(2)]
+    part = [p[p.index('<p class="total"'):p.index("</ol>")] for p in pages]
+    check(part[0] == part[1] and "<mark>" in part[0] and "/p/devolucion-fuera-de-plazo" in part[0]
+          and "Resultados: 1" in part[0], "page: %r", part)
+    en = status(S["rita"].get("/search?q=Devolucion+fuera+de+plazo&lang=en"), 200).text
+    check("Results: 1" in en and "Resultados" not in en and "<mark>" in en, "English: %r",
+          en[-900:])
     status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
     rows = srv.query("SELECT query, hits FROM search_log ORDER BY id")
-    check(rows == [("devolucion fuera de plazo", total)] * 4, "search_log: %r", rows)
+    check(rows == [("devolucion fuera de plazo", total)] * 5, "search_log: %r", rows)
+    # Any write empties it: a new page with those words is found at once.
+    r = S["mara"].api("PUT", "/api/v1/pages/plazo-vencido", {
+        "title": "Plazo vencido", "kind": "procedure", "base_rev": 0,
+        "markdown": "Una devolución fuera de plazo se anota en el libro."})
+    check(r.status in (200, 201), "save: %r", r)
+    page = status(S["rita"].get("/search?q=Devolucion+fuera+de+plazo"), 200).text
+    check("/p/plazo-vencido" in page and "Resultados: 2" in page, "after a save: %r", page[-900:])
+    check(api_search(S["rita"], "  Devolución   FUERA de plazo ")["total"] == 2, "API after a save")
 
 
 def test_verified_age_in_words(srv):
