@@ -62,8 +62,9 @@ bench_start --no-search-cache
 # A warm-up with other words, on both loops: the server is then as one
 # that has been answering other searches (each loop's map of the file,
 # the row lengths, the published pages), with none of the measured
-# searches' words read yet. Without it, the second loop started cold
-# during the 16-client run: p99 18-25 ms instead of 12-17.
+# searches' words read yet. Without it, the loop the 1-client run did
+# not use met the 16-client run cold: three alternating pairs gave p99
+# 20.0, 14.5 and 12.7 ms with it against 22.2, 24.3 and 13.8 without.
 python3 bench/search_prep.py warmup "$CORPUS" "$DIR/queries.txt" "$DIR/warm.txt" >/dev/null
 QUERIES="$DIR/warm.txt" DURATION=3 bench_wrk "warm-up" 2 "$URL/" -s bench/search_cycle.lua \
 	>/dev/null
