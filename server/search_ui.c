@@ -196,7 +196,6 @@ out:
 
 int search_page(struct req *r)
 {
-	int status = 200;
 	const char *q = http_param(r, "q", QUERY_MAX, NULL);
 	json_t *c = json_object();
 
@@ -205,7 +204,7 @@ int search_page(struct req *r)
 	json_object_set_new(c, "is_search", json_true());
 	if (q && *q) {
 		struct buf html = BUF_INIT;
-		status = page_results(r, &html);
+		int status = page_results(r, &html);
 		if (status != 200) {
 			buf_free(&html);
 			json_decref(c);
