@@ -91,11 +91,12 @@ static void count_cached(const struct search_params *p, const char *meta)
  * sends it as it is, and a search is dumped once, not once for the cache
  * and again for the reply (a dump is about 6 % of a search never seen;
  * parsing and dumping again cost a cached answer three quarters of its
- * time). */
+ * time). Only the API stores one: the page keeps its own part, as HTML
+ * (page_results), and would have dumped for an entry it never reads. */
 static int run(struct req *r, struct search_params *p, const char *key, json_t **tree,
 	       struct buf *text, struct buf *meta)
 {
-	struct buf norm = BUF_INIT, title = BUF_INIT, dump = BUF_INIT;
+	struct buf norm = BUF_INIT, title = BUF_INIT;
 	struct cache_hit hit;
 	json_t *res;
 	uint64_t gen = cache_generation();
@@ -125,16 +126,13 @@ static int run(struct req *r, struct search_params *p, const char *key, json_t *
 	buf_printf(&title, "%lld %s", total, norm.data ? norm.data : "");
 	if (meta)
 		buf_append(meta, title.data, title.len);
-	if (use_cache || text) {
-		struct buf *into = text ? text : &dump;
-		size_t at = into->len;
-		if (http_json_dump(res, into) != 0) {
-			if (text)
-				status = http_error(r, 500, "error", "err.internal");
-		} else if (use_cache) {
+	if (text) {
+		size_t at = text->len;
+		if (http_json_dump(res, text) != 0)
+			status = http_error(r, 500, "error", "err.internal");
+		else if (use_cache)
 			cache_put(http_cache(r), key, gen, now, title.data, title.len,
-				  into->data + at, into->len - at);
-		}
+				  text->data + at, text->len - at);
 	}
 	if (tree && status == 200)
 		*tree = res;
@@ -144,7 +142,6 @@ static int run(struct req *r, struct search_params *p, const char *key, json_t *
 		metrics_search(total == 0);
 	buf_free(&norm);
 	buf_free(&title);
-	buf_free(&dump);
 	return status;
 }
 
