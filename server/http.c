@@ -39,6 +39,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,10 @@ struct worker {
 	struct conns *conns;        /* open connections: the header deadline (conn.h) */
 	bool accepting;             /* its listener is enabled (balance) */
 	struct event *rebalance;    /* another loop's count changed */
+	struct event *runq;         /* take a request from the shared queue */
+	struct event *done;         /* replies other loops made for this one */
+	struct req *finished;       /* ... waiting for it (under runq_lock) */
+	atomic_bool running;        /* running a request from the queue */
 };
 
 static int metrics_fd = -1;
@@ -674,7 +679,11 @@ static const char *pick_lang(struct req *r)
 	return form_accept_language(http_header(r, "Accept-Language"), have, "es");
 }
 
-static void dispatch(struct req *r)
+static void share(struct req *r);
+
+/* Route and run r. Returns true when r went to the shared queue: from
+ * then on it belongs to the loop that runs it and must not be touched. */
+static bool dispatch(struct req *r)
 {
 	struct evhttp_request *ev = r->ev;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
@@ -692,7 +701,7 @@ static void dispatch(struct req *r)
 	    (rawq && form_parse_urlencoded(&r->query, rawq, strlen(rawq)) < 0)) {
 		r->api = strncmp(rawpath, "/api/", 5) == 0;
 		r->status = http_error(r, 400, "bad_request", "err.bad_request");
-		return;
+		return false;
 	}
 	r->api = strncmp(r->path, "/api/", 5) == 0;
 	r->lang = pick_lang(r);
@@ -718,7 +727,7 @@ static void dispatch(struct req *r)
 			auth_resolve(r);
 			r->status = http_error(r, 404, "not_found", "err.not_found");
 		}
-		return;
+		return false;
 	}
 	auth_resolve(r);
 	if (!r->uid && !(r->route->flags & R_PUBLIC) &&
@@ -733,11 +742,11 @@ static void dispatch(struct req *r)
 			r->status = http_redirect(r, loc.data);
 			buf_free(&loc);
 		}
-		return;
+		return false;
 	}
 	if (r->role < r->route->min_role) {
 		r->status = http_error(r, 403, "forbidden", "err.forbidden");
-		return;
+		return false;
 	}
 	if (r->method != M_GET) {
 		status = read_body(r);
@@ -749,14 +758,25 @@ static void dispatch(struct req *r)
 					       status == 413 ? "err.too_large" :
 					       status == 415 ? "err.media_type" :
 							       "err.bad_request");
-			return;
+			return false;
 		}
 		if (!(r->route->flags & R_NOCSRF) && !auth_csrf_ok(r)) {
 			r->status = http_error(r, 403, "csrf", "err.csrf");
-			return;
+			return false;
 		}
 	}
 	r->status = r->route->handler(r);
+	if (r->status == HTTP_SHARE && nworkers > 1) {
+		r->status = HTTP_DEFERRED;
+		r->w->inflight++;
+		share(r);
+		return true;
+	}
+	if (r->status == HTTP_SHARE) {
+		r->shared = true;
+		r->status = r->route->handler(r);
+	}
+	return false;
 }
 
 struct cache *http_cache(struct req *r)
@@ -782,7 +802,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	r->w = w;
 	r->db = w->db;
 	buf_init(&r->out);
-	dispatch(r);
+	if (dispatch(r))
+		return;
 	if (r->status == HTTP_DEFERRED) {
 		w->inflight++;
 		return;
@@ -865,6 +886,150 @@ void http_resume_after(struct req *r, handler_fn fn, int ms)
 	}
 }
 
+/* ---- sharing long requests between the loops ----
+ *
+ * A connection stays on the loop that accepted it, and a loop runs one
+ * request at a time: a search of 5 ms held up the seven other clients of
+ * its loop while the other loop might have had less to do. Requests of
+ * whose handler asks for it (HTTP_SHARE: a search not in the cache) go
+ * instead to one queue for all the loops, oldest first: the next free
+ * loop runs the oldest, with its own database connection and caches, and
+ * the request's own loop sends the reply (evhttp is not thread-safe). No thread is woken for a request its own loop runs,
+ * which is the common case; a reply made by another loop waits for its
+ * loop to finish what it is running, which it had to anyway before.
+ * Between two requests from the queue, a loop reads its sockets (a timer
+ * of 0 s fires after the poll), so every request read enters the queue
+ * before the next is run. A shared request must not be deferred
+ * (HTTP_DEFERRED) then: it runs on a loop that is not its own. A cached
+ * answer is sent at once, by its own loop: queueing it cost a tenth of
+ * its time. */
+static pthread_mutex_t runq_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct req *runq_head, **runq_tail = &runq_head;
+static int runq_len;
+
+static int runq_length(void)
+{
+	int n;
+
+	pthread_mutex_lock(&runq_lock);
+	n = runq_len;
+	pthread_mutex_unlock(&runq_lock);
+	return n;
+}
+
+static void runq_kick(struct worker *w)
+{
+	static const struct timeval now = {0, 0};
+
+	event_add(w->runq, &now);
+}
+
+/* Queue r; from then on, r is the queue's (own is its loop). */
+static void share(struct req *r)
+{
+	struct worker *own = r->w;
+	int n;
+
+	r->next = NULL;
+	pthread_mutex_lock(&runq_lock);
+	*runq_tail = r;
+	runq_tail = &r->next;
+	n = ++runq_len;
+	pthread_mutex_unlock(&runq_lock);
+	runq_kick(own);
+	/* More than this loop will take next: wake the loops that are not
+	 * running a request (one that is looks at the queue when done). */
+	if (n > 1)
+		for (int i = 0; i < nworkers; i++)
+			if (&workers[i] != own && !atomic_load(&workers[i].running))
+				runq_kick(&workers[i]);
+}
+
+static struct req *runq_pop(void)
+{
+	struct req *r;
+
+	pthread_mutex_lock(&runq_lock);
+	r = runq_head;
+	if (r) {
+		runq_head = r->next;
+		if (!runq_head)
+			runq_tail = &runq_head;
+		runq_len--;
+	}
+	pthread_mutex_unlock(&runq_lock);
+	return r;
+}
+
+static void finish(struct req *r)
+{
+	r->w->inflight--;
+	after_handler(r);
+	send_reply(r);
+	req_free(r);
+}
+
+static void on_runq(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg, *own;
+	struct req *r;
+
+	(void)fd;
+	(void)what;
+	r = runq_pop();
+	if (!r)
+		return;
+	atomic_store(&w->running, true);
+	own = r->w;
+	r->w = w;
+	r->db = w->db;
+	r->shared = true;
+	r->status = r->route->handler(r);
+	if (r->status == HTTP_DEFERRED || r->status == HTTP_SHARE) {
+		fprintf(stderr, "oficio: a shared request was deferred or shared again\n");
+		abort();
+	}
+	r->w = own;
+	r->db = own->db;
+	metrics_shared(own != w);
+	/* Not running before looking: a loop that queues a request
+	 * meanwhile then either sees this one idle or is seen. */
+	atomic_store(&w->running, false);
+	if (runq_length() > 0)
+		runq_kick(w);
+	if (own == w) {
+		finish(r);
+		return;
+	}
+	pthread_mutex_lock(&runq_lock);
+	r->next = own->finished;
+	own->finished = r;
+	pthread_mutex_unlock(&runq_lock);
+	event_active(own->done, EV_TIMEOUT, 1);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct req *list, *r, *rev = NULL;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&runq_lock);
+	list = w->finished;
+	w->finished = NULL;
+	pthread_mutex_unlock(&runq_lock);
+	while ((r = list)) { /* oldest first */
+		list = r->next;
+		r->next = rev;
+		rev = r;
+	}
+	while ((r = rev)) {
+		rev = r->next;
+		finish(r);
+	}
+}
+
 /* ---- spreading connections over the loops ----
  *
  * The loops take connections from one listening socket, and the first to
@@ -926,7 +1091,7 @@ int http_loop_connections(int i)
 
 /* ---- threads and shutdown ---- */
 
-static volatile sig_atomic_t stop_requested;
+static atomic_int stop_requested; /* set by the main thread, read by the loops */
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -936,6 +1101,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_flush(w);
 	balance(w);
+	/* A request left in the queue by a loop that has stopped. */
+	if (runq_length() > 0)
+		runq_kick(w);
 	if (stop_requested && !w->stopping) {
 		/* Stop accepting; the socket stays open for the others until
 		 * main closes it. */
@@ -996,7 +1164,9 @@ static int worker_init(struct worker *w, int id, int fd)
 	evhttp_set_default_content_type(w->http, "text/html; charset=utf-8");
 	evhttp_set_gencb(w->http, on_request, w);
 	w->rebalance = event_new(w->base, -1, 0, on_rebalance, w);
-	if (!w->rebalance)
+	w->runq = event_new(w->base, -1, 0, on_runq, w);
+	w->done = event_new(w->base, -1, 0, on_done, w);
+	if (!w->rebalance || !w->runq || !w->done)
 		return -1;
 	if (cfg->header_timeout_s > 0) {
 		conns_watch(w->conns, w->http);
@@ -1139,6 +1309,10 @@ int http_serve(struct server *srv)
 			event_free(w->tick);
 		if (w->rebalance)
 			event_free(w->rebalance);
+		if (w->runq)
+			event_free(w->runq);
+		if (w->done)
+			event_free(w->done);
 		if (w->metrics)
 			evhttp_free(w->metrics);
 		evhttp_free(w->http);

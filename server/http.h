@@ -3,9 +3,11 @@
  *
  * Threads: one event loop per thread, each with its own evhttp and its own
  * database connection, all accepting on one shared listening socket. A
- * request is handled entirely on the thread that accepted it; work that
- * must not block the loop (argon2id) runs on a worker pool and resumes on
- * the request's loop (http_resume).
+ * request is handled on the thread that accepted it, except a long read
+ * whose handler asks to be shared (HTTP_SHARE: a search), which the first
+ * loop free runs; work that must not block the loop (argon2id) runs on a
+ * worker pool and resumes on the request's loop (http_resume). The reply
+ * always leaves from the request's own loop.
  *
  * Life of a request: limits (evhttp) -> path and query decoded and checked
  * (400) -> route matched (404/405) -> session resolved -> permission and
@@ -128,6 +130,8 @@ struct req {
 	bool sent;
 	uint64_t t0;              /* start, microseconds */
 	void *defer;              /* handler state while deferred */
+	bool shared;              /* called again from the loops' shared queue */
+	struct req *next;         /* ... in which it waits (http.c) */
 };
 
 /* Start the server: bind, spawn cfg->threads loops, serve until SIGTERM or
@@ -183,6 +187,11 @@ json_t *http_ctx(struct req *r);
  * request's own loop and returns the status as a handler would. */
 #define HTTP_DEFERRED 0
 void http_resume(struct req *r, handler_fn fn);
+/* A handler that returns HTTP_SHARE, having done nothing yet, is called
+ * again on the first loop to be free, with r->shared set (http.c,
+ * "sharing"): for long reads (a search not in the cache). It must not
+ * defer then, nor share again. */
+#define HTTP_SHARE (-1)
 /* The same after ms milliseconds (a timer on r's loop: costs nothing
  * meanwhile). */
 void http_resume_after(struct req *r, handler_fn fn, int ms);

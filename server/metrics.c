@@ -31,7 +31,7 @@ struct route_stats {
 
 static struct route_stats stats[MAX_ROUTES + 1];
 static _Atomic unsigned long long logins_ok, logins_failed, searches,
-	searches_zero, saves, checkpoints;
+	searches_zero, saves, checkpoints, shared[2];
 
 void metrics_request(int route, int status, uint64_t us)
 {
@@ -72,6 +72,11 @@ void metrics_save(void)
 void metrics_checkpoint(void)
 {
 	atomic_fetch_add_explicit(&checkpoints, 1, memory_order_relaxed);
+}
+
+void metrics_shared(bool other)
+{
+	atomic_fetch_add_explicit(&shared[other], 1, memory_order_relaxed);
 }
 
 static const char *route_label(int i)
@@ -173,6 +178,13 @@ void metrics_render(struct buf *out, struct db *db, const char *db_path)
 			buf_printf(out, "oficio_loop_connections{loop=\"%d\"} %d\n", i,
 				   http_loop_connections(i));
 	}
+	buf_printf(out,
+		   "# HELP oficio_shared_requests_total Searches run from the loops' shared queue, by"
+		   " the loop that ran them: the request's own or another.\n"
+		   "# TYPE oficio_shared_requests_total counter\n"
+		   "oficio_shared_requests_total{ran_on=\"own\"} %llu\n"
+		   "oficio_shared_requests_total{ran_on=\"other\"} %llu\n",
+		   (unsigned long long)shared[0], (unsigned long long)shared[1]);
 	buf_printf(out,
 		   "# HELP oficio_database_bytes Size of the database file.\n"
 		   "# TYPE oficio_database_bytes gauge\n"

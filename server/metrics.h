@@ -22,6 +22,9 @@ void metrics_login(bool ok);
 void metrics_search(bool zero_hits);
 void metrics_save(void);
 void metrics_checkpoint(void); /* one WAL checkpoint done (checkpoint.c) */
+/* A request from the loops' shared queue run (http.c), by another loop
+ * than its own or not. */
+void metrics_shared(bool other);
 
 /* Append the Prometheus exposition (including database figures read with
  * db) to out. */

@@ -92,7 +92,9 @@ static void count_cached(const struct search_params *p, const char *meta)
  * and again for the reply (a dump is about 6 % of a search never seen;
  * parsing and dumping again cost a cached answer three quarters of its
  * time). Only the API stores one: the page keeps its own part, as HTML
- * (page_results), and would have dumped for an entry it never reads. */
+ * (page_results), and would have dumped for an entry it never reads.
+ * A search not in the cache returns HTTP_SHARE first: it is run on the
+ * first loop free (http.h), the handler called again there. */
 static int run(struct req *r, struct search_params *p, const char *key, json_t **tree,
 	       struct buf *text, struct buf *meta)
 {
@@ -115,6 +117,9 @@ static int run(struct req *r, struct search_params *p, const char *key, json_t *
 			status = http_error(r, 500, "error", "err.internal");
 		return status;
 	}
+	/* Not in the cache: run by the first loop free (http.h). */
+	if (!r->shared)
+		return HTTP_SHARE;
 	p->norm = &norm;
 	res = search_run(db_handle(r->db), p);
 	p->norm = NULL;
