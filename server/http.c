@@ -890,19 +890,19 @@ void http_resume_after(struct req *r, handler_fn fn, int ms)
  *
  * A connection stays on the loop that accepted it, and a loop runs one
  * request at a time: a search of 5 ms held up the seven other clients of
- * its loop while the other loop might have had less to do. Requests of
- * whose handler asks for it (HTTP_SHARE: a search not in the cache) go
+ * its loop while the other loop might have had less to do. A request
+ * whose handler asks for it (HTTP_SHARE: a search not in the cache) goes
  * instead to one queue for all the loops, oldest first: the next free
  * loop runs the oldest, with its own database connection and caches, and
- * the request's own loop sends the reply (evhttp is not thread-safe). No thread is woken for a request its own loop runs,
- * which is the common case; a reply made by another loop waits for its
- * loop to finish what it is running, which it had to anyway before.
- * Between two requests from the queue, a loop reads its sockets (a timer
- * of 0 s fires after the poll), so every request read enters the queue
- * before the next is run. A shared request must not be deferred
- * (HTTP_DEFERRED) then: it runs on a loop that is not its own. A cached
- * answer is sent at once, by its own loop: queueing it cost a tenth of
- * its time. */
+ * the request's own loop sends the reply (evhttp is not thread-safe).
+ * No thread is woken for a request its own loop runs, the common case;
+ * a reply made by another loop waits for its loop to finish what it is
+ * running, which it had to anyway before. Between two requests from the
+ * queue, a loop reads its sockets (a timer of 0 s fires after the poll),
+ * so every request read enters the queue before the next is run. A
+ * shared request must not be deferred (HTTP_DEFERRED) then: it runs on a
+ * loop that is not its own. A cached answer is sent at once, by its own
+ * loop: queueing it cost a tenth of its time. */
 static pthread_mutex_t runq_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct req *runq_head, **runq_tail = &runq_head;
 static int runq_len;
