@@ -4,9 +4,12 @@
  * each worker has its struct conns, and every request passes through
  * conn_request before the router.
  *
- * Invariants: a struct req belongs to the loop thread that accepted it;
- * only http_resume() may be called from another thread, and it hands the
- * request back to that loop. Nothing here knows what a page is.
+ * Invariants: a struct req belongs to the loop thread that accepted it,
+ * except while it is shared (its handler returned HTTP_SHARE): then it is
+ * the queue's, then the loop's that runs it, which hands it back to its
+ * own loop for the reply ("sharing" below). Only http_resume() may be
+ * called from another thread, and it hands the request back to its loop.
+ * Nothing here knows what a page is.
  *
  * Caveats: evhttp enforces the header and body size limits itself and
  * answers 400/413 before we see the request; everything after that is
@@ -766,7 +769,7 @@ static bool dispatch(struct req *r)
 		}
 	}
 	r->status = r->route->handler(r);
-	if (r->status == HTTP_SHARE && nworkers > 1) {
+	if (r->status == HTTP_SHARE && nworkers > 1 && r->method == M_GET) {
 		r->status = HTTP_DEFERRED;
 		r->w->inflight++;
 		share(r);
@@ -901,8 +904,10 @@ void http_resume_after(struct req *r, handler_fn fn, int ms)
  * queue, a loop reads its sockets (a timer of 0 s fires after the poll),
  * so every request read enters the queue before the next is run. A
  * shared request must not be deferred (HTTP_DEFERRED) then: it runs on a
- * loop that is not its own. A cached answer is sent at once, by its own
- * loop: queueing it cost a tenth of its time. */
+ * loop that is not its own. A search in its own loop's cache is answered
+ * at once by that loop (queueing it cost a tenth of its time); the cache
+ * is the loop's that ran the search, so a search run by another loop may
+ * be queued once more, and answered from that loop's cache. */
 static pthread_mutex_t runq_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct req *runq_head, **runq_tail = &runq_head;
 static int runq_len;
@@ -985,9 +990,14 @@ static void on_runq(evutil_socket_t fd, short what, void *arg)
 	r->db = w->db;
 	r->shared = true;
 	r->status = r->route->handler(r);
-	if (r->status == HTTP_DEFERRED || r->status == HTTP_SHARE) {
-		fprintf(stderr, "oficio: a shared request was deferred or shared again\n");
+	if (r->status == HTTP_DEFERRED) {
+		/* It would resume on this loop, not its own. */
+		fprintf(stderr, "oficio: a shared request was deferred\n");
 		abort();
+	}
+	if (r->status == HTTP_SHARE) {
+		fprintf(stderr, "oficio: %s asked to be shared twice\n", r->route->pattern);
+		r->status = http_error(r, 500, "error", "err.internal");
 	}
 	r->w = own;
 	r->db = own->db;
@@ -1006,6 +1016,22 @@ static void on_runq(evutil_socket_t fd, short what, void *arg)
 	own->finished = r;
 	pthread_mutex_unlock(&runq_lock);
 	event_active(own->done, EV_TIMEOUT, 1);
+}
+
+/* After the loops have stopped: the requests a loop left behind when it
+ * stopped at its deadline with requests in flight, still queued or run by
+ * another loop for it (their connections close unanswered). */
+static void runq_drop(void)
+{
+	struct req *r;
+
+	while ((r = runq_pop()))
+		req_free(r);
+	for (int i = 0; i < nworkers; i++)
+		while ((r = workers[i].finished)) {
+			workers[i].finished = r->next;
+			req_free(r);
+		}
 }
 
 static void on_done(evutil_socket_t fd, short what, void *arg)
@@ -1105,8 +1131,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (runq_length() > 0)
 		runq_kick(w);
 	if (stop_requested && !w->stopping) {
-		/* Stop accepting; the socket stays open for the others until
-		 * main closes it. */
+		/* Stop accepting: this loop's copy of the socket closes, the
+		 * others keep theirs (listen_on) until main closes it. */
 		w->stopping = true;
 		w->stop_deadline = (int64_t)time(NULL) + 10;
 		if (w->bound)
@@ -1128,6 +1154,24 @@ static void *worker_main(void *arg)
 	event_base_dispatch(w->base);
 	log_flush(w);
 	return NULL;
+}
+
+/* Accept on fd with a copy of it: libevent closes a listener's socket
+ * when it is freed, and the first loop to stop frees its own (the others
+ * then failed to poll a closed socket, and main closed a number that may
+ * have been reused). */
+static struct evhttp_bound_socket *listen_on(struct evhttp *http, int fd)
+{
+	struct evhttp_bound_socket *b;
+	int copy = dup(fd);
+
+	if (copy < 0)
+		return NULL;
+	evutil_make_socket_closeonexec(copy);
+	b = evhttp_accept_socket_with_handle(http, copy);
+	if (!b)
+		close(copy);
+	return b;
 }
 
 static int worker_init(struct worker *w, int id, int fd)
@@ -1172,14 +1216,14 @@ static int worker_init(struct worker *w, int id, int fd)
 		conns_watch(w->conns, w->http);
 		conns_on_change(w->conns, on_conns_change, w);
 	}
-	w->bound = evhttp_accept_socket_with_handle(w->http, fd);
+	w->bound = listen_on(w->http, fd);
 	if (!w->bound)
 		return -1;
 	w->accepting = true;
 	w->cache = cache_new(2048);
 	if (id == 0 && metrics_fd >= 0) {
 		w->metrics = evhttp_new(w->base);
-		if (!w->metrics || !evhttp_accept_socket_with_handle(w->metrics, metrics_fd))
+		if (!w->metrics || !listen_on(w->metrics, metrics_fd))
 			return -1;
 		evhttp_set_timeout(w->metrics, cfg->timeout_s);
 		evhttp_set_allowed_methods(w->metrics, EVHTTP_REQ_GET);
@@ -1297,6 +1341,7 @@ int http_serve(struct server *srv)
 	stop_requested = 1;
 	for (int i = 0; i < nworkers; i++)
 		pthread_join(workers[i].thread, NULL);
+	runq_drop();
 	/* evhttp_free closes connections: no loop may wake a freed one. */
 	for (int i = 0; i < nworkers; i++)
 		conns_on_change(workers[i].conns, NULL, NULL);

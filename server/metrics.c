@@ -179,8 +179,9 @@ void metrics_render(struct buf *out, struct db *db, const char *db_path)
 				   http_loop_connections(i));
 	}
 	buf_printf(out,
-		   "# HELP oficio_shared_requests_total Searches run from the loops' shared queue, by"
-		   " the loop that ran them: the request's own or another.\n"
+		   "# HELP oficio_shared_requests_total Searches taken from the loops' shared queue"
+		   " (not in the cache of the loop that read them), by the loop that ran them: the"
+		   " request's own or another.\n"
 		   "# TYPE oficio_shared_requests_total counter\n"
 		   "oficio_shared_requests_total{ran_on=\"own\"} %llu\n"
 		   "oficio_shared_requests_total{ran_on=\"other\"} %llu\n",
