@@ -683,6 +683,7 @@ static const char *pick_lang(struct req *r)
 }
 
 static void share(struct req *r);
+static int handle_shared(struct req *r);
 
 /* Route and run r. Returns true when r went to the shared queue: from
  * then on it belongs to the loop that runs it and must not be touched. */
@@ -775,10 +776,8 @@ static bool dispatch(struct req *r)
 		share(r);
 		return true;
 	}
-	if (r->status == HTTP_SHARE) {
-		r->shared = true;
-		r->status = r->route->handler(r);
-	}
+	if (r->status == HTTP_SHARE)
+		r->status = handle_shared(r); /* one loop: at once */
 	return false;
 }
 
@@ -974,6 +973,20 @@ static void finish(struct req *r)
 	req_free(r);
 }
 
+/* The second call of a handler that returned HTTP_SHARE. */
+static int handle_shared(struct req *r)
+{
+	int status;
+
+	r->shared = true;
+	status = r->route->handler(r);
+	if (status == HTTP_SHARE) {
+		fprintf(stderr, "oficio: %s asked to be shared twice\n", r->route->pattern);
+		status = http_error(r, 500, "error", "err.internal");
+	}
+	return status;
+}
+
 static void on_runq(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg, *own;
@@ -988,16 +1001,11 @@ static void on_runq(evutil_socket_t fd, short what, void *arg)
 	own = r->w;
 	r->w = w;
 	r->db = w->db;
-	r->shared = true;
-	r->status = r->route->handler(r);
+	r->status = handle_shared(r);
 	if (r->status == HTTP_DEFERRED) {
 		/* It would resume on this loop, not its own. */
 		fprintf(stderr, "oficio: a shared request was deferred\n");
 		abort();
-	}
-	if (r->status == HTTP_SHARE) {
-		fprintf(stderr, "oficio: %s asked to be shared twice\n", r->route->pattern);
-		r->status = http_error(r, 500, "error", "err.internal");
 	}
 	r->w = own;
 	r->db = own->db;

@@ -187,14 +187,14 @@ json_t *http_ctx(struct req *r);
  * request's own loop and returns the status as a handler would. */
 #define HTTP_DEFERRED 0
 void http_resume(struct req *r, handler_fn fn);
+/* The same after ms milliseconds (a timer on r's loop: costs nothing
+ * meanwhile). */
+void http_resume_after(struct req *r, handler_fn fn, int ms);
 /* A GET handler that returns HTTP_SHARE, having done nothing yet, is
  * called again on the first loop to be free, with r->shared set (http.c,
  * "sharing"): for long reads (a search not in the cache). It must not
  * defer then, nor share again (a 500). Not a status, nor a mistaken -1. */
 #define HTTP_SHARE 1
-/* The same after ms milliseconds (a timer on r's loop: costs nothing
- * meanwhile). */
-void http_resume_after(struct req *r, handler_fn fn, int ms);
 
 /* This thread's fragment cache (cache.h). */
 struct cache;
