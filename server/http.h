@@ -80,6 +80,7 @@ struct config {
 	int timeout_s;            /* evhttp's: per read or write, so idle time */
 	int header_timeout_s;     /* a request line and headers, first byte to last */
 	bool no_search_cache;     /* run every search afresh (search_ui.c) */
+	bool log_search_users;    /* search_log records who searched (search_ui.c) */
 	int upkeep_idle_s;        /* merge the search index after this many quiet seconds; 0 never */
 };
 

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 	      "              [--language es|en] [--log-format plain|json] [--quiet]\n"
 	      "              [--max-upload BYTES] [--header-timeout SECONDS]\n"
 	      "              [--metrics-listen HOST:PORT] [--share DIR]\n"
-	      "              [--no-search-cache] [--index-upkeep SECONDS]\n"
+	      "              [--no-search-cache] [--log-search-users] [--index-upkeep SECONDS]\n"
 	      "       oficio user add NAME --role ROLE [--name \"Full Name\"] [--password-stdin]\n"
 	      "       oficio user passwd NAME [--password-stdin]\n"
 	      "       oficio user role NAME ROLE\n"
@@ -225,6 +225,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->cfg.public_read = true;
 		} else if (strcmp(a, "--no-search-cache") == 0) {
 			o->cfg.no_search_cache = true;
+		} else if (strcmp(a, "--log-search-users") == 0) {
+			o->cfg.log_search_users = true;
 		} else if (strcmp(a, "--secure-cookies") == 0) {
 			o->cfg.secure_cookies = true;
 		} else if (strcmp(a, "--trust-proxy") == 0) {

@@ -44,7 +44,6 @@ static void search_key(struct buf *k, const struct search_params *p)
 static int params(struct req *r, struct search_params *p, int limit_default)
 {
 	bool bad = false;
-	char *log_users;
 
 	memset(p, 0, sizeof(*p));
 	p->q = http_param(r, "q", QUERY_MAX, &bad);
@@ -58,9 +57,7 @@ static int params(struct req *r, struct search_params *p, int limit_default)
 	p->offset = (int)http_int(r, "offset", 0, 10000, 0);
 	p->role = r->role;
 	p->user_id = r->uid;
-	log_users = db_setting(r->db, "search_log_users");
-	p->log_user = log_users && strcmp(log_users, "1") == 0;
-	free(log_users);
+	p->log_user = g_server->cfg.log_search_users;
 	if (!p->q)
 		p->q = "";
 	return 200;

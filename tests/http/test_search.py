@@ -3,7 +3,8 @@
 escaped snippets with <mark>, the kind/category/tag filters, who sees
 drafts, pages in review and archived pages, an edit findable at once,
 the any-word fallback, "¿Quisiste decir…?", /api/v1/suggest, and the
-search_log rows (normalised query, hits, no user, the server's clock).
+search_log rows (normalised query, hits, no user unless serve
+--log-search-users, the server's clock).
 """
 import os
 import re
@@ -323,6 +324,36 @@ def test_search_log(srv):
     ], "search_log: %r", rows)
     for r in rows:
         check(abs(r[3] - now) < 120, "logged at %r, the server's clock says %r", r[3], now)
+
+
+def test_search_log_users_when_the_admin_enables_it(srv):
+    # serve --log-search-users: the rows name who searched, searches
+    # answered from the cache too; without it (the default, above), none.
+    srv.stop()
+    srv.args.append("--log-search-users")
+    srv.start()
+    try:
+        status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)   # writes the queue
+        c = srv.db()
+        c.execute("DELETE FROM search_log")
+        c.commit()
+        c.close()
+        api_search(S["rita"], "tarjeta botas")
+        api_search(S["sam"], "tarjeta botas")    # the same search, from the cache
+        api_search(S["sam_api"], "zapatillas")   # an API token counts as its user
+        status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
+        ids = dict(srv.query("SELECT username, id FROM users"))
+        rows = srv.query("SELECT query, hits, user_id FROM search_log ORDER BY id")
+        check(rows == [("tarjeta botas", 2, ids["rita"]), ("tarjeta botas", 2, ids["sam"]),
+                       ("zapatillas", 0, ids["sam"])], "search_log: %r (users %r)", rows, ids)
+    finally:
+        srv.stop()
+        srv.args.remove("--log-search-users")
+        srv.start()
+    api_search(S["rita"], "tarjeta botas")
+    status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
+    rows = srv.query("SELECT query, user_id FROM search_log ORDER BY id")
+    check(rows[-1] == ("tarjeta botas", None), "after turning it off: %r", rows)
 
 
 def test_repeated_search_from_the_cache(srv):
