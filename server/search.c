@@ -39,7 +39,6 @@
 #include <string.h>
 
 #define MAX_RESULTS 100
-#define MAX_OFFSET 10000 /* deeper pages are never read; bounds the sort */
 
 /* ---- statements ------------------------------------------------------- */
 
@@ -916,8 +915,8 @@ json_t *search_run(sqlite3 *db, const struct search_params *p)
 		limit = MAX_RESULTS;
 	if (offset < 0)
 		offset = 0;
-	if (offset > MAX_OFFSET)
-		offset = MAX_OFFSET;
+	if (offset > SEARCH_MAX_OFFSET)
+		offset = SEARCH_MAX_OFFSET;
 	search_query_parse(p->q ? p->q : "", p->q ? strlen(p->q) : 0, &pq);
 	search_query_norm(&pq, NULL, &norm);
 	if (p->norm)

@@ -69,6 +69,8 @@ int search_parse(const char *q, size_t len, struct search_query *out);
  * searchable. Returns 0. */
 int search_parse_near(const char *q, size_t len, struct buf *out);
 
+#define SEARCH_MAX_OFFSET 10000 /* deeper pages are never read: it bounds the sort */
+
 struct search_params {
 	const char *q;        /* the user's text */
 	const char *kind;     /* filter or NULL */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define QUERY_MAX 2000
+#define PAGE_RESULTS 20 /* results per page, and the API's default */
 
 static const char *opt(struct req *r, const char *name, size_t max, bool *bad)
 {
@@ -54,7 +55,7 @@ static int params(struct req *r, struct search_params *p, int limit_default)
 	if (bad)
 		return http_error(r, 400, "bad_request", "err.query_too_long");
 	p->limit = (int)http_int(r, "limit", 1, 100, limit_default);
-	p->offset = (int)http_int(r, "offset", 0, 10000, 0);
+	p->offset = (int)http_int(r, "offset", 0, SEARCH_MAX_OFFSET, 0);
 	p->role = r->role;
 	p->user_id = r->uid;
 	p->log_user = g_server->cfg.log_search_users;
@@ -147,6 +148,54 @@ static int run(struct req *r, struct search_params *p, const char *key, json_t *
 	return status;
 }
 
+/* The filters of search p, for the results' forms (search_keep.html):
+ * only those given, and the number of results when not the page's 20. */
+static json_t *filters(const struct search_params *p)
+{
+	json_t *f = json_object();
+	const char *v[4] = {p->kind, p->category, p->tag, p->status};
+	const char *name[4] = {"kind", "category", "tag", "status"};
+
+	for (int i = 0; i < 4; i++)
+		if (v[i])
+			json_object_set_new(f, name[i], json_string(v[i]));
+	if (p->limit != PAGE_RESULTS)
+		json_object_set_new(f, "limit", json_sprintf("%d", p->limit));
+	return f;
+}
+
+/* Links to the pages before and after search p's, which found total, into
+ * c's "pager" (none when one page holds them all): page N of M, and the
+ * offsets of the previous and next pages, as strings ("0" is a page, and
+ * the template's 0 is false). The last page is the one at the deepest
+ * offset search_run reads (SEARCH_MAX_OFFSET). An offset past the end
+ * (a link kept while pages were archived) gets no page number, and
+ * "previous" is the last page. */
+static void pager(json_t *c, const struct search_params *p, long long total)
+{
+	long long limit = p->limit, offset = p->offset;
+	long long shown = total < SEARCH_MAX_OFFSET + limit ? total : SEARCH_MAX_OFFSET + limit;
+	long long pages = (shown + limit - 1) / limit;
+	json_t *g;
+
+	if (total <= 0 || (pages <= 1 && offset == 0))
+		return;
+	g = json_object();
+	if (offset < shown) {
+		json_object_set_new(g, "page", json_integer(offset / limit + 1));
+		json_object_set_new(g, "pages", json_integer(pages));
+		if (offset + limit < shown && offset + limit <= SEARCH_MAX_OFFSET)
+			json_object_set_new(g, "next", json_sprintf("%lld", offset + limit));
+	}
+	if (offset > 0) {
+		long long prev = offset > limit ? offset - limit : 0;
+		if (offset >= shown)
+			prev = (pages - 1) * limit;
+		json_object_set_new(g, "prev", json_sprintf("%lld", prev));
+	}
+	json_object_set_new(c, "pager", g);
+}
+
 /* The results part of the search page (search_results.html) appended to
  * html: 200, or the status of the error it answered. It is kept in the
  * thread's cache like the API's JSON, by language too (labels and "hace 3
@@ -161,7 +210,7 @@ static int page_results(struct req *r, struct buf *html)
 	int64_t now = db_now();
 	bool use_cache = !g_server->cfg.no_search_cache;
 	json_t *res = NULL, *c;
-	int status = params(r, &p, 20);
+	int status = params(r, &p, PAGE_RESULTS);
 
 	if (status != 200)
 		return status;
@@ -177,8 +226,10 @@ static int page_results(struct req *r, struct buf *html)
 		goto out;
 	view_labels_all(r, json_object_get(res, "results"));
 	view_times(r, json_object_get(res, "results"), "verified_at");
-	c = json_pack("{s:s, s:b, s:o, s:{s:b}}", "q", p.q, "searched", 1, "res", res, "user",
-		      "is_staff", r->role >= ROLE_STAFF);
+	c = json_pack("{s:s, s:b, s:o, s:{s:b}, s:o}", "q", p.q, "searched", 1, "res", res,
+		      "user", "is_staff", r->role >= ROLE_STAFF, "f", filters(&p));
+	if (c)
+		pager(c, &p, json_integer_value(json_object_get(res, "total")));
 	if (!c || tmpl_render(g_server->tmpl, "search_results", c, g_server->msgs, r->lang,
 			      html) < 0)
 		status = http_error(r, 500, "error", "err.internal");
@@ -191,6 +242,45 @@ out:
 	buf_free(&pkey);
 	buf_free(&meta);
 	return status;
+}
+
+/* Mark value chosen in a list of categories or tags ({name, ...}); one
+ * no visible page has (a link kept from before an edit) is added, so
+ * that the form shows the filter the results were narrowed by. */
+static void choose(json_t *list, const char *value)
+{
+	size_t i;
+	json_t *v;
+
+	view_mark_selected(list, value);
+	if (!value)
+		return;
+	json_array_foreach(list, i, v)
+		if (json_is_true(json_object_get(v, "selected")))
+			return;
+	json_array_append_new(list, json_pack("{s:s, s:i, s:b}", "name", value, "count", 0,
+					      "selected", 1));
+}
+
+/* The status filter's choices for r's user: drafts and pages in review
+ * (their own, or every one from editor up), and archived pages for
+ * managers (search.c's VISIBLE decides what each finds). */
+static json_t *status_options(struct req *r, const char *selected)
+{
+	static const char *const st[] = {"published", "draft", "in_review", "archived"};
+	json_t *a = json_array();
+	struct buf k = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		if (strcmp(st[i], "archived") == 0 && r->role < ROLE_MANAGER)
+			continue;
+		buf_reset(&k);
+		buf_printf(&k, "status.%s", st[i]);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", st[i], "label",
+			http_msg(r, k.data), "selected", selected && strcmp(selected, st[i]) == 0));
+	}
+	buf_free(&k);
+	return json_pack("{s:o}", "options", a);
 }
 
 int search_page(struct req *r)
@@ -217,10 +307,20 @@ int search_page(struct req *r)
 		bool bad = false;
 		const char *kind = opt(r, "kind", 20, &bad);
 		const char *cat = opt(r, "category", 80, &bad);
-		json_t *cats = view_categories(r);
-		view_mark_selected(cats, cat);
+		const char *tag = opt(r, "tag", 40, &bad);
+		const char *st = opt(r, "status", 20, &bad);
+		json_t *cats = view_categories(r), *tags = view_tags(r);
+		choose(cats, cat);
+		choose(tags, tag);
 		json_object_set_new(c, "kinds", view_kind_options(r, kind));
 		json_object_set_new(c, "categories", cats);
+		json_object_set_new(c, "tags", tags);
+		if (r->role >= ROLE_STAFF)
+			json_object_set_new(c, "statuses", status_options(r, st));
+		/* The filters fold away (a phone shows results sooner) unless
+		 * some are set: "Filtros (2)". */
+		json_object_set_new(c, "filtered",
+				    json_integer(!!kind + !!cat + !!tag + !!st));
 	}
 	return http_page(r, 200, "search", c);
 }
@@ -229,7 +329,7 @@ int api_search(struct req *r)
 {
 	struct search_params p;
 	struct buf key = BUF_INIT, text = BUF_INIT;
-	int status = params(r, &p, 20);
+	int status = params(r, &p, PAGE_RESULTS);
 
 	if (status != 200)
 		return status;

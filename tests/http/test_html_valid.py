@@ -84,8 +84,26 @@ def _pages():
             "/p/%s/diff" % slug, "/p/%s/diff?from=1&to=2" % slug, "/p/%s/r/1" % slug,
             "/browse", "/browse?category=" + cat, "/browse?tag=devoluciones",
             "/search?q=x", "/search?q=devolucion", "/search?q=", "/me", "/admin/users",
+            "/search?q=pagina&limit=1",
+            "/search?q=pagina&limit=1&offset=1&category=%s&tag=%s" % (cat, urllib.parse.quote("<x>")),
+            "/search?q=pagna&kind=procedure&status=published",
             "/p/no-existe", "/new", "/new?kind=lesson", "/new?title=Nueva%20p%C3%A1gina",
             "/?lang=en", "/p/%s?lang=en" % slug]
+
+
+def test_search_pages_checked_have_their_parts(srv):
+    # The search pages in _pages() are there for their pager, their
+    # hidden filters (a category and a tag that need escaping) and their
+    # suggested spelling: make sure they have them, or tidy checks nothing.
+    c = S["c"]
+    pages = [p for p in _pages() if p.startswith("/search?q=pag")]
+    parts = ['<nav class="pager"', '<nav class="pager"', '<form class="didyou"']
+    for path, part in zip(pages, parts):
+        r = status(c.get(path), 200)
+        check(part in r.text, "%s has no %s", path, part)
+    r = c.get(pages[1])
+    check('value="Caja &amp; &lt;Tienda&gt;"' in r.text and 'value="&lt;x&gt;"' in r.text,
+          "the filters are not kept, escaped: %r", r.text[-2000:])
 
 
 def _validate(r, what):

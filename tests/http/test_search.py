@@ -398,6 +398,89 @@ def test_repeated_search_from_the_cache(srv):
     check(api_search(S["rita"], "  Devolución   FUERA de plazo ")["total"] == 2, "API after a save")
 
 
+def _select(html, name):
+    """The options of the page's <select name=NAME>: [(value, selected)], or None."""
+    m = re.search(r'<select id="[^"]*" name="%s">(.*?)</select>' % name, html, re.S)
+    if not m:
+        return None
+    return [(v, bool(sel)) for v, sel in
+            re.findall(r'<option value="([^"]*)"( selected)?>', m.group(1))]
+
+
+def _pager(html):
+    """The results' pager: (the "Página N de M" text or None, {button: offset})."""
+    m = re.search(r'<nav class="pager"[^>]*>(.*?)</nav>', html, re.S)
+    if not m:
+        return None
+    nav = m.group(1)
+    at = re.search(r"<span>(Página \d+ de \d+)</span>", nav)
+    buttons = dict((label, int(v)) for v, label in
+                   re.findall(r'<button type="submit" name="offset" value="(\d+)">([^<]+)</button>', nav))
+    return at.group(1) if at else None, buttons, nav
+
+
+def test_search_page_filters_and_pages(srv):
+    # The page's form has every filter the API has: kind, category, tag,
+    # and for staff up the status (archived for managers); a chosen one
+    # stays chosen. Results past the first page are reached by buttons
+    # that keep the query and its filters.
+    page = status(S["rita"].get("/search?q=devolucion&tag=devoluciones"), 200).text
+    tags = _select(page, "tag")
+    check(tags and tags[0] == ("", False) and ("devoluciones", True) in tags
+          and ("cambios", False) in tags, "reader's tag filter: %r", tags)
+    check(_select(page, "status") is None, "a reader is offered a status filter")
+    check('<details class="search-filters" open>\n<summary>Filtros (1)</summary>' in page,
+          "the filters in use are folded away: %r", page[:3000])
+    bare = status(S["rita"].get("/search?q=devolucion"), 200).text
+    check('<details class="search-filters">\n<summary>Filtros</summary>' in bare,
+          "the filters are not folded away when none is set")
+    want = slugs(api_search(S["rita"], "devolucion", tag="devoluciones"))
+    got = re.findall(r'<h2><a href="/p/([^"]+)">', page)
+    check(got == want and want, "tag filter: page %r, API %r", got, want)
+    # A tag no visible page has (a link from before an edit) still shows as chosen.
+    gone = _select(status(S["rita"].get("/search?q=devolucion&tag=nadie-la-usa"), 200).text, "tag")
+    check(("nadie-la-usa", True) in gone and sum(sel for _, sel in gone) == 1,
+          "a tag filter with no pages: %r", gone)
+    sam = _select(status(S["sam"].get("/search?q=devolucion&status=draft"), 200).text, "status")
+    check(sam == [("", False), ("published", False), ("draft", True), ("in_review", False)],
+          "staff's status filter: %r", sam)
+    page = status(S["mara"].get("/search?q=garantia&status=archived"), 200).text
+    check(("archived", True) in (_select(page, "status") or []) and "/p/garantia-antigua" in page,
+          "a manager's archived search: %r", page[-1500:])
+    # Pages of results, one result a page.
+    total = api_search(S["rita"], "devolucion")["total"]
+    check(total >= 3, "too few results to page through: %d", total)
+    first = status(S["rita"].get("/search?q=devolucion&limit=1&kind=procedure"), 200).text
+    ktotal = api_search(S["rita"], "devolucion", kind="procedure")["total"]
+    at, buttons, nav = _pager(first)
+    check(at == "Página 1 de %d" % ktotal and buttons == {"Siguientes": 1}, "first page: %r", nav)
+    check('<input type="hidden" name="q" value="devolucion">' in nav
+          and '<input type="hidden" name="kind" value="procedure">' in nav
+          and '<input type="hidden" name="limit" value="1">' in nav
+          and 'name="category"' not in nav, "the pager's form loses the search: %r", nav)
+    last = status(S["rita"].get("/search?q=devolucion&limit=1&kind=procedure&offset=%d"
+                                % (ktotal - 1)), 200).text
+    at, buttons, nav = _pager(last)
+    check(at == "Página %d de %d" % (ktotal, ktotal) and buttons == {"Anteriores": ktotal - 2},
+          "last page: %r", nav)
+    want = slugs(api_search(S["rita"], "devolucion", kind="procedure", limit=1,
+                            offset=ktotal - 1))
+    check(re.findall(r'<h2><a href="/p/([^"]+)">', last) == want, "last page's result: %r", want)
+    past = status(S["rita"].get("/search?q=devolucion&limit=1&offset=%d" % (total + 5)), 200).text
+    at, buttons, nav = _pager(past)
+    check(at is None and buttons == {"Anteriores": total - 1} and "No hay más resultados" in past,
+          "past the end: %r", nav)
+    # Twenty a page: no pager when they fit.
+    check(_pager(status(S["rita"].get("/search?q=devolucion"), 200).text) is None or total > 20,
+          "a pager for %d results", total)
+    # The suggested spelling keeps the filters too.
+    page = status(S["rita"].get("/search?q=devolucoin&kind=procedure&tag=devoluciones"), 200).text
+    m = re.search(r'<form class="didyou".*?</form>', page, re.S)
+    check(m and '<input type="hidden" name="kind" value="procedure">' in m.group(0)
+          and '<input type="hidden" name="tag" value="devoluciones">' in m.group(0),
+          "did-you-mean drops the filters: %r", m and m.group(0))
+
+
 def test_verified_age_in_words(srv):
     # How long ago a result was verified reads as people say it: days up
     # to two months, then months, then "over a year", then years.

@@ -62,4 +62,35 @@ export async function headerSearch(t, { srv, staff, foundTitle }) {
 		await t.shot(page, 'search results');
 		await checkA11y(page, 'search results');
 	});
+
+	await t.step('narrow the results to a tag, then page back from past the end', async () => {
+		const main = page.getByRole('main');
+		// The filters are folded away until used (a phone shows results sooner).
+		const filters = main.locator('details.search-filters');
+		if (await filters.getAttribute('open') !== null) t.fail('the filters are open with none set');
+		await filters.locator('summary').click();
+		await main.getByLabel('Etiqueta', { exact: true }).selectOption('devoluciones');
+		await main.getByRole('search').getByRole('button', { name: 'Buscar', exact: true }).click();
+		await expectURL(page, (u) => u.pathname === '/search' && u.searchParams.get('tag') === 'devoluciones'
+			&& u.searchParams.get('q') === WORDS, `/search?q=${WORDS}&tag=devoluciones`);
+		await expectVisible(main.locator('details.search-filters summary', { hasText: 'Filtros (1)' }),
+			'the summary "Filtros (1)", open');
+		const chosen = await main.getByLabel('Etiqueta', { exact: true }).inputValue();
+		if (chosen !== 'devoluciones') t.fail(`the tag filter should stay on "devoluciones", it is "${chosen}"`);
+		if (foundTitle)
+			await expectVisible(main.getByRole('link', { name: foundTitle, exact: true }),
+				`"${foundTitle}" (tagged devoluciones) among the results`);
+		// A link kept from a longer list: one result a page, the fifth.
+		await page.goto(srv.url(`/search?q=${encodeURIComponent(WORDS)}&tag=devoluciones&limit=1&offset=4`));
+		const pager = page.getByRole('navigation', { name: 'Páginas de resultados', exact: true });
+		await expectVisible(pager, 'the "Páginas de resultados" navigation');
+		await checkA11y(page, 'search results past the end, with the pager');
+		await pager.getByRole('button', { name: 'Anteriores', exact: true }).click();
+		await expectURL(page, (u) => u.searchParams.get('offset') === '0' && u.searchParams.get('tag') === 'devoluciones'
+			&& u.searchParams.get('limit') === '1', 'the first page of the same search');
+		if (foundTitle)
+			await expectVisible(main.getByRole('link', { name: foundTitle, exact: true }),
+				`"${foundTitle}" on the first page`);
+		await t.shot(page, 'search narrowed to a tag');
+	});
 }
