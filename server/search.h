@@ -81,7 +81,7 @@ struct search_params {
 	int offset;
 	int role;          /* the searcher's role (role.h) */
 	long long user_id; /* the searcher, 0 for anonymous */
-	bool log_user;     /* record user_id in search_log (admin setting) */
+	bool log_user;     /* record user_id in search_log (serve --log-search-users) */
 	bool no_log;       /* do not log at all (suggest, internal use) */
 	struct buf *norm;  /* if set, gets the normalised query (as logged) */
 };
@@ -121,6 +121,16 @@ struct search_params {
  * report looks for). NULL on an SQLite error (never for any user text); the caller
  * owns the object. */
 json_t *search_run(sqlite3 *db, const struct search_params *p);
+
+/* (search_ui.c) The pager of a page of search results: limit results from offset (which
+ * need not be a multiple of limit) of total. NULL when one page holds them
+ * all; otherwise {"page": N, "pages": M, "prev": "OFFSET", "next": "OFFSET"},
+ * each part only when there is one (the offsets are strings: "0" is a page,
+ * and a template's 0 is false). Pages are counted from the offset asked for,
+ * and only as far as an offset search_run reads (SEARCH_MAX_OFFSET). An
+ * offset past the end (a link kept while pages were archived) gets only
+ * "prev", the last page. */
+json_t *search_pager(int limit, int offset, long long total);
 
 /* Queue the search_log row search_run queues for p, given its normalised
  * query (p->norm) and hits: for a search answered without running it

@@ -164,36 +164,32 @@ static json_t *filters(const struct search_params *p)
 	return f;
 }
 
-/* Links to the pages before and after search p's, which found total, into
- * c's "pager" (none when one page holds them all): page N of M, and the
- * offsets of the previous and next pages, as strings ("0" is a page, and
- * the template's 0 is false). The last page is the one at the deepest
- * offset search_run reads (SEARCH_MAX_OFFSET). An offset past the end
- * (a link kept while pages were archived) gets no page number, and
- * "previous" is the last page. */
-static void pager(json_t *c, const struct search_params *p, long long total)
+/* search.h */
+json_t *search_pager(int limit_, int offset_, long long total)
 {
-	long long limit = p->limit, offset = p->offset;
-	long long shown = total < SEARCH_MAX_OFFSET + limit ? total : SEARCH_MAX_OFFSET + limit;
-	long long pages = (shown + limit - 1) / limit;
+	long long limit = limit_, offset = offset_, page, pages, after, reach;
 	json_t *g;
 
-	if (total <= 0 || (pages <= 1 && offset == 0))
-		return;
-	g = json_object();
-	if (offset < shown) {
-		json_object_set_new(g, "page", json_integer(offset / limit + 1));
-		json_object_set_new(g, "pages", json_integer(pages));
-		if (offset + limit < shown && offset + limit <= SEARCH_MAX_OFFSET)
-			json_object_set_new(g, "next", json_sprintf("%lld", offset + limit));
+	if (total <= 0 || limit <= 0 || offset < 0)
+		return NULL;
+	if (offset >= total) {
+		long long last = (total - 1) / limit * limit;
+		if (last > SEARCH_MAX_OFFSET / limit * limit)
+			last = SEARCH_MAX_OFFSET / limit * limit;
+		return json_pack("{s:o}", "prev", json_sprintf("%lld", last));
 	}
-	if (offset > 0) {
-		long long prev = offset > limit ? offset - limit : 0;
-		if (offset >= shown)
-			prev = (pages - 1) * limit;
-		json_object_set_new(g, "prev", json_sprintf("%lld", prev));
-	}
-	json_object_set_new(c, "pager", g);
+	page = (offset + limit - 1) / limit + 1;
+	after = (total - offset + limit - 1) / limit;     /* this page and those after */
+	reach = (SEARCH_MAX_OFFSET - offset) / limit + 1; /* ... that can be asked for */
+	pages = page - 1 + (after < reach ? after : reach);
+	if (pages <= 1)
+		return NULL;
+	g = json_pack("{s:I, s:I}", "page", (json_int_t)page, "pages", (json_int_t)pages);
+	if (offset > 0)
+		json_object_set_new(g, "prev", json_sprintf("%lld", offset > limit ? offset - limit : 0));
+	if (page < pages)
+		json_object_set_new(g, "next", json_sprintf("%lld", offset + limit));
+	return g;
 }
 
 /* The results part of the search page (search_results.html) appended to
@@ -228,8 +224,11 @@ static int page_results(struct req *r, struct buf *html)
 	view_times(r, json_object_get(res, "results"), "verified_at");
 	c = json_pack("{s:s, s:b, s:o, s:{s:b}, s:o}", "q", p.q, "searched", 1, "res", res,
 		      "user", "is_staff", r->role >= ROLE_STAFF, "f", filters(&p));
-	if (c)
-		pager(c, &p, json_integer_value(json_object_get(res, "total")));
+	if (c) {
+		json_t *g = search_pager(p.limit, p.offset, json_integer_value(json_object_get(res, "total")));
+		if (g)
+			json_object_set_new(c, "pager", g);
+	}
 	if (!c || tmpl_render(g_server->tmpl, "search_results", c, g_server->msgs, r->lang,
 			      html) < 0)
 		status = http_error(r, 500, "error", "err.internal");
@@ -260,6 +259,26 @@ static void choose(json_t *list, const char *value)
 			return;
 	json_array_append_new(list, json_pack("{s:s, s:i, s:b}", "name", value, "count", 0,
 					      "selected", 1));
+}
+
+/* How many of the search form's filters (c's lists) show a choice. */
+static int chosen(json_t *c)
+{
+	json_t *lists[4] = {json_object_get(c, "kinds"), json_object_get(c, "categories"),
+			    json_object_get(c, "tags"),
+			    json_object_get(json_object_get(c, "statuses"), "options")};
+	int n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		size_t k;
+		json_t *v;
+		json_array_foreach(lists[i], k, v)
+			if (json_is_true(json_object_get(v, "selected"))) {
+				n++;
+				break;
+			}
+	}
+	return n;
 }
 
 /* The status filter's choices for r's user: drafts and pages in review
@@ -318,9 +337,8 @@ int search_page(struct req *r)
 		if (r->role >= ROLE_STAFF)
 			json_object_set_new(c, "statuses", status_options(r, st));
 		/* The filters fold away (a phone shows results sooner) unless
-		 * some are set: "Filtros (2)". */
-		json_object_set_new(c, "filtered",
-				    json_integer(!!kind + !!cat + !!tag + !!st));
+		 * the form shows some set: "Filtros (2)". */
+		json_object_set_new(c, "filtered", json_integer(chosen(c)));
 	}
 	return http_page(r, 200, "search", c);
 }

@@ -329,8 +329,10 @@ def test_search_log(srv):
 def test_search_log_users_when_the_admin_enables_it(srv):
     # serve --log-search-users: the rows name who searched, searches
     # answered from the cache too; without it (the default, above), none.
+    # One loop, so that the repeated search is answered from its cache.
+    extra = ["--log-search-users", "--threads", "1"]
     srv.stop()
-    srv.args.append("--log-search-users")
+    srv.args += extra
     srv.start()
     try:
         status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)   # writes the queue
@@ -339,16 +341,18 @@ def test_search_log_users_when_the_admin_enables_it(srv):
         c.commit()
         c.close()
         api_search(S["rita"], "tarjeta botas")
-        api_search(S["sam"], "tarjeta botas")    # the same search, from the cache
+        api_search(S["rita"], "tarjeta botas")   # the same search, from the cache
+        api_search(S["sam"], "tarjeta botas")    # another user: a search of its own
         api_search(S["sam_api"], "zapatillas")   # an API token counts as its user
         status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
         ids = dict(srv.query("SELECT username, id FROM users"))
         rows = srv.query("SELECT query, hits, user_id FROM search_log ORDER BY id")
-        check(rows == [("tarjeta botas", 2, ids["rita"]), ("tarjeta botas", 2, ids["sam"]),
-                       ("zapatillas", 0, ids["sam"])], "search_log: %r (users %r)", rows, ids)
+        check(rows == [("tarjeta botas", 2, ids["rita"]), ("tarjeta botas", 2, ids["rita"]),
+                       ("tarjeta botas", 2, ids["sam"]), ("zapatillas", 0, ids["sam"])],
+              "search_log: %r (users %r)", rows, ids)
     finally:
         srv.stop()
-        srv.args.remove("--log-search-users")
+        del srv.args[-len(extra):]
         srv.start()
     api_search(S["rita"], "tarjeta botas")
     status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
@@ -466,6 +470,19 @@ def test_search_page_filters_and_pages(srv):
     want = slugs(api_search(S["rita"], "devolucion", kind="procedure", limit=1,
                             offset=ktotal - 1))
     check(re.findall(r'<h2><a href="/p/([^"]+)">', last) == want, "last page's result: %r", want)
+    if ktotal >= 3:
+        at, buttons, nav = _pager(status(S["rita"].get(
+            "/search?q=devolucion&limit=1&kind=procedure&offset=1"), 200).text)
+        check(at == "Página 2 de %d" % ktotal and buttons == {"Anteriores": 0, "Siguientes": 2},
+              "second page: %r", nav)
+    # Every filter rides along, past the end too (back to the last page).
+    at, buttons, nav = _pager(status(S["sam"].get(
+        "/search?q=devolucion&limit=1&offset=99&tag=devoluciones&category=Caja&status=published"),
+        200).text)
+    for name, value in (("tag", "devoluciones"), ("category", "Caja"), ("status", "published"),
+                        ("limit", "1"), ("q", "devolucion")):
+        check('<input type="hidden" name="%s" value="%s">' % (name, value) in nav,
+              "the pager drops %s: %r", name, nav)
     past = status(S["rita"].get("/search?q=devolucion&limit=1&offset=%d" % (total + 5)), 200).text
     at, buttons, nav = _pager(past)
     check(at is None and buttons == {"Anteriores": total - 1} and "No hay más resultados" in past,
