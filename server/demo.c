@@ -81,11 +81,11 @@ static const struct demo_page pages[] = {
   "| Monedas de 0,50 € y menores | — | 10 € |\n\n"
   "## Si algo no cuadra\n\n"
   "Si el fondo no llega a 150 €, no abras la caja: avisa a quien esté de responsable y "
-  "anótalo en la hoja. Para el final del día, sigue [[cierre-y-arqueo-de-caja]].\n",
+  "anótalo en la hoja. Para el final del día, sigue [[Cierre y arqueo de caja]].\n",
   "\n## Datáfono sin conexión\n\n"
   "Si la prueba de conexión falla dos veces, reinicia el datáfono (botón rojo 5 segundos). "
   "Si sigue sin conexión, coloca el cartel \"Hoy solo efectivo en esta caja\" y avisa a "
-  "[[horario-y-contactos|mantenimiento]]. Ver también [[pagos-con-tarjeta-rechazados]].\n",
+  "[[horario-y-contactos|mantenimiento]]. Ver también [[Pagos con tarjeta rechazados]].\n",
   NULL},
  {"javier", "lucia", NULL}, "javier", "lucia", 20},
 {"cierre-y-arqueo-de-caja", "procedure", "Caja", "Cierre y arqueo de caja", "caja, turno, arqueo",
@@ -93,7 +93,7 @@ static const struct demo_page pages[] = {
   "Al terminar cada turno y siempre antes de entregar el cajón a otra persona.\n\n"
   "## Pasos\n\n"
   "- [ ] Sacar el informe Z del terminal (menú Caja → Cierre).\n"
-  "- [ ] Separar el fondo de cambio de 150 € (ver [[apertura-de-caja]]).\n"
+  "- [ ] Separar el fondo de cambio de 150 € (ver [[Apertura de caja]]).\n"
   "- [ ] Contar el efectivo restante dos veces; la segunda, otra persona si es posible.\n"
   "- [ ] Sumar los justificantes del datáfono y compararlos con el informe Z.\n"
   "- [ ] Anotar la diferencia (aunque sea cero) en la hoja de arqueo.\n"
@@ -121,7 +121,7 @@ static const struct demo_page pages[] = {
   "\n## Tarjetas extranjeras\n\n"
   "Muchas tarjetas de fuera piden PIN aunque el importe sea pequeño. Si el cliente no lo "
   "recuerda, no insistas: ofrece efectivo o deja la compra reservada "
-  "(ver [[reservas-de-producto]]).\n",
+  "(ver [[Reservas de producto]]).\n",
   NULL},
  {"javier", "ana", NULL}, "javier", NULL, -1},
 {"billetes-falsos-y-cambio", "procedure", "Caja", "Billetes dudosos y falta de cambio", "caja, efectivo",
@@ -142,7 +142,7 @@ static const struct demo_page pages[] = {
   "## Cobrar con un vale\n\n"
   "- [ ] Escanear el código; el terminal dice el saldo.\n"
   "- [ ] Si el importe de la compra es menor, el resto queda en el vale.\n"
-  "- [ ] Los vales por devolución caducan al año (ver [[devolucion-con-ticket]]).\n",
+  "- [ ] Los vales por devolución caducan al año (ver [[Devolución con ticket]]).\n",
   "\n## Vale caducado\n\n"
   "Si caducó hace menos de un mes, la responsable de turno puede renovarlo una vez. "
   "Anotar el número del vale antiguo en el ticket nuevo.\n",
@@ -157,12 +157,12 @@ static const struct demo_page pages[] = {
   "- [ ] Revisar que está completo y sin usar (o con el defecto que el cliente indica).\n"
   "- [ ] Preguntar cómo quiere el reembolso: mismo medio de pago o vale.\n"
   "- [ ] Hacer la devolución en el terminal leyendo el código del ticket.\n"
-  "- [ ] Si pagó con tarjeta, seguir [[reembolso-a-tarjeta]].\n"
+  "- [ ] Si pagó con tarjeta, seguir [[Reembolso a tarjeta]].\n"
   "- [ ] Grapar el ticket original al justificante de devolución.\n\n"
   "## Excepciones\n\n"
-  "- Sin ticket: [[devolucion-sin-ticket]].\n"
-  "- Pasados los 30 días: [[devolucion-fuera-de-plazo]].\n"
-  "- Producto defectuoso: puede ser una garantía, ver [[gestion-de-garantias]].\n",
+  "- Sin ticket: [[Devolución sin ticket]].\n"
+  "- Pasados los 30 días: [[Devolución fuera de plazo]].\n"
+  "- Producto defectuoso: puede ser una garantía, ver [[Gestión de garantías]].\n",
   "\n## Productos que no se devuelven\n\n"
   "| Producto | Motivo |\n"
   "|---|---|\n"
@@ -170,7 +170,7 @@ static const struct demo_page pages[] = {
   "| Productos personalizados | Hechos por encargo |\n"
   "| Tarjetas regalo | Son un medio de pago |\n",
   "\nSi el cliente insiste, no discutas: explica el motivo y ofrece la "
-  "[[hoja-de-reclamaciones]] si la pide.\n"},
+  "[[Hoja de reclamaciones]] si la pide.\n"},
  {"lucia", "pedro", "ana"}, "lucia", "pedro", 30},
 {"devolucion-sin-ticket", "procedure", "Devoluciones", "Devolución sin ticket", "devoluciones",
  {"## Cuándo se aplica\n\n"
@@ -178,7 +178,7 @@ static const struct demo_page pages[] = {
   "## Pasos\n\n"
   "- [ ] Preguntar si pagó con tarjeta: con la fecha aproximada se encuentra la venta en el "
   "listado de operaciones.\n"
-  "- [ ] Si aparece la venta, seguir [[devolucion-con-ticket]] con ese justificante.\n"
+  "- [ ] Si aparece la venta, seguir [[Devolución con ticket]] con ese justificante.\n"
   "- [ ] Si no aparece, ofrecer solo un vale por el precio actual del producto.\n"
   "- [ ] Pedir nombre y DNI para el registro de devoluciones sin ticket.\n\n"
   "## Límite\n\n"
@@ -194,7 +194,7 @@ static const struct demo_page pages[] = {
   "- [ ] Un vale, solo si la responsable de turno lo autoriza.\n\n"
   "## Cómo decirlo\n\n"
   "Explica la regla una vez, con calma, y pasa enseguida a lo que sí puedes ofrecer. "
-  "Si el cliente no está de acuerdo, ver [[cliente-enfadado-en-mostrador]].\n",
+  "Si el cliente no está de acuerdo, ver [[cliente-enfadado-en-mostrador|Cliente enfadado en el mostrador]].\n",
   NULL, NULL},
  {"javier", NULL, NULL}, "javier", NULL, 400},
 {"reembolso-a-tarjeta", "procedure", "Devoluciones", "Reembolso a tarjeta", "devoluciones, tarjeta",
@@ -212,14 +212,14 @@ static const struct demo_page pages[] = {
  {"## Cuándo se aplica\n\n"
   "Un producto falla dentro de los **3 años** de garantía legal.\n\n"
   "## Pasos\n\n"
-  "- [ ] Pedir el ticket o buscar la venta (ver [[devolucion-sin-ticket]]).\n"
+  "- [ ] Pedir el ticket o buscar la venta (ver [[Devolución sin ticket]]).\n"
   "- [ ] Probar el producto delante del cliente y describir el fallo con sus palabras.\n"
   "- [ ] Rellenar la orden de reparación: datos, fallo, accesorios que se quedan.\n"
   "- [ ] Dar al cliente su copia con el número de orden.\n"
-  "- [ ] Enviar el producto según [[reparaciones-en-servicio-tecnico]].\n\n"
+  "- [ ] Enviar el producto según [[reparaciones-en-servicio-tecnico|Reparaciones en el servicio técnico]].\n\n"
   "## Primeros 30 días\n\n"
   "Si falla en el primer mes, se cambia por uno nuevo sin pasar por el servicio técnico "
-  "(ver [[producto-defectuoso-al-abrir]]).\n",
+  "(ver [[producto-defectuoso-al-abrir|Producto defectuoso al abrirlo]]).\n",
   "\n## Plazos que damos al cliente\n\n"
   "| Tipo de producto | Plazo habitual |\n"
   "|---|---|\n"
@@ -266,7 +266,7 @@ static const struct demo_page pages[] = {
   "- Escribir en la parte del cliente.\n",
   "\nLa respuesta al cliente la escribe la jefa de atención al cliente en un máximo de "
   "10 días. Si la reclamación trata de una devolución, adjuntar el ticket "
-  "(ver [[devolucion-con-ticket]]).\n",
+  "(ver [[Devolución con ticket]]).\n",
   NULL},
  {"carmen", "ana", NULL}, "carmen", "lucia", 100},
 {"cliente-enfadado-en-mostrador", "procedure", "Reclamaciones", "Cliente enfadado en el mostrador", "reclamaciones, trato",
@@ -275,7 +275,7 @@ static const struct demo_page pages[] = {
   "- [ ] Resumir lo que has entendido: \"Entonces, el problema es...\".\n"
   "- [ ] Decir qué puedes hacer tú ahora mismo, no lo que no puedes.\n"
   "- [ ] Si no está en tu mano, llamar a la responsable y presentarle el caso delante del cliente.\n"
-  "- [ ] Si pide la hoja de reclamaciones, dársela (ver [[hoja-de-reclamaciones]]).\n\n"
+  "- [ ] Si pide la hoja de reclamaciones, dársela (ver [[Hoja de reclamaciones]]).\n\n"
   "## Si hay insultos o amenazas\n\n"
   "Avisa a seguridad con el pulsador y no respondas. Tu seguridad va primero.\n",
   "\n## Después\n\n"
@@ -291,7 +291,7 @@ static const struct demo_page pages[] = {
   "- [ ] Anotar nombre, teléfono y el número de ticket o de orden.\n"
   "- [ ] Registrar la queja en la hoja de seguimiento de atención al cliente.\n"
   "- [ ] Responder en menos de 48 horas, aunque sea para decir que seguimos con ello.\n"
-  "- [ ] Si es una reclamación formal, seguir [[hoja-de-reclamaciones]].\n",
+  "- [ ] Si es una reclamación formal, seguir [[Hoja de reclamaciones]].\n",
   NULL, NULL},
  {"ana", NULL, NULL}, "ana", NULL, 190},
 /* ---- Reservas ---- */
@@ -305,7 +305,7 @@ static const struct demo_page pages[] = {
   "- [ ] Pasado el plazo, llamar una vez; si no contesta, devolver el producto a la venta.\n\n"
   "## Reservas con pago\n\n"
   "Si el producto no está en tienda y hay que pedirlo, es un encargo: "
-  "ver [[encargos-con-senal]].\n",
+  "ver [[Encargos con señal]].\n",
   "\n## Temporada alta\n\n"
   "En campaña de Navidad el plazo de reserva baja a **24 horas**. Avisa al cliente.\n",
   NULL},
@@ -337,7 +337,7 @@ static const struct demo_page pages[] = {
  {"carmen", NULL, NULL}, NULL, NULL, 0},
 {"glosario-de-caja", "reference", "Caja", "Glosario de caja", "caja, glosario",
  {"- **Informe Z**: el resumen de ventas que cierra el día en el terminal.\n"
-  "- **Fondo de cambio**: el efectivo con el que se abre la caja (ver [[apertura-de-caja]]).\n"
+  "- **Fondo de cambio**: el efectivo con el que se abre la caja (ver [[Apertura de caja]]).\n"
   "- **Arqueo**: contar lo que hay y compararlo con lo que debería haber.\n"
   "- **Precinto**: la bolsa numerada donde va el efectivo al cerrar.\n"
   "- **Jaula de devoluciones**: el armario cerrado donde esperan los productos devueltos.\n",
@@ -355,7 +355,7 @@ static const struct demo_page pages[] = {
   "## Resultado\n\n"
   "La clienta lo agradeció mucho y volvió esa misma semana.\n\n"
   "## Lo que aprendimos\n\n"
-  "Quizá [[devolucion-fuera-de-plazo]] debería prever casos justificados (hospital, "
+  "Quizá [[Devolución fuera de plazo]] debería prever casos justificados (hospital, "
   "viaje largo) con autorización de la responsable.\n",
   NULL, NULL},
  {"pedro", NULL, NULL}, NULL, NULL, 0},
@@ -364,7 +364,7 @@ static const struct demo_page pages[] = {
   "Sábado a las 19:00, cola larga, un cliente paga con un billete de 50 € que no se notaba bien al tacto.\n\n"
   "## Qué hice\n\n"
   "Le pedí con calma que esperara un momento y lo pasé por el detector de la caja central, "
-  "como dice [[billetes-falsos-y-cambio]]. Era bueno; estaba muy gastado.\n\n"
+  "como dice [[billetes-falsos-y-cambio|Billetes dudosos y falta de cambio]]. Era bueno; estaba muy gastado.\n\n"
   "## Lo que aprendimos\n\n"
   "Tener el detector en la caja 1 los sábados ahorraría viajes.\n",
   NULL, NULL},
@@ -376,7 +376,7 @@ static const struct demo_page pages[] = {
   "Llamé al cliente antes de que viniera, le pedí disculpas y le ofrecí el modelo superior "
   "al mismo precio.\n\n"
   "## Lo que aprendimos\n\n"
-  "La etiqueta debe ir con precinto, no con celo. Lo añadimos a [[reservas-de-producto]].\n",
+  "La etiqueta debe ir con precinto, no con celo. Lo añadimos a [[Reservas de producto]].\n",
   NULL, NULL},
  {"miguel", NULL, NULL}, NULL, NULL, 0},
 {"leccion-garantia-sin-ticket", "lesson", "Garantías", "Garantía sin ticket de un cliente de toda la vida", "garantías, excepciones",
@@ -387,14 +387,14 @@ static const struct demo_page pages[] = {
   "sin ticket, con la autorización de Lucía.\n\n"
   "## Lo que aprendimos\n\n"
   "El número de serie sirve de prueba de compra cuando el lote es nuestro. Vale la pena "
-  "escribirlo en [[gestion-de-garantias]].\n",
+  "escribirlo en [[Gestión de garantías]].\n",
   NULL, NULL},
  {"ana", NULL, NULL}, NULL, NULL, 0},
 {"leccion-reclamacion-resuelta-con-vale", "lesson", "Reclamaciones", "Una reclamación que acabó bien", "reclamaciones",
  {"## Situación\n\n"
   "Un cliente pidió la hoja de reclamaciones porque su reparación tardó seis semanas.\n\n"
   "## Qué hice\n\n"
-  "Le di la hoja en el momento ([[hoja-de-reclamaciones]]) y, mientras la rellenaba, "
+  "Le di la hoja en el momento ([[Hoja de reclamaciones]]) y, mientras la rellenaba, "
   "llamé al servicio técnico: el producto estaba listo desde hacía una semana.\n\n"
   "## Resultado\n\n"
   "Se lo llevamos a casa al día siguiente; retiró la reclamación.\n",
@@ -404,9 +404,9 @@ static const struct demo_page pages[] = {
  {"## Situación\n\n"
   "Una turista no recordaba el PIN y la compra era de 300 €.\n\n"
   "## Qué hice\n\n"
-  "Le guardé la compra un día ([[reservas-de-producto]]) y volvió con efectivo.\n\n"
+  "Le guardé la compra un día ([[Reservas de producto]]) y volvió con efectivo.\n\n"
   "## Lo que aprendimos\n\n"
-  "Conviene decirlo en [[pagos-con-tarjeta-rechazados]]: ya está añadido.\n",
+  "Conviene decirlo en [[Pagos con tarjeta rechazados]]: ya está añadido.\n",
   NULL, NULL},
  {"sofia", NULL, NULL}, NULL, NULL, 0},
 };
@@ -728,7 +728,7 @@ int demo_seed(struct db *db, long long admin_uid)
 		in.markdown = "## Situación\n\nEl cliente había tirado la caja del secador, que estaba "
 			      "sin usar.\n\n## Qué hice\n\nNo sabía si aceptarlo; lo consulté con Lucía "
 			      "y se le dio un vale.\n\n## Lo que aprendimos\n\nNadie sabía qué dice "
-			      "[[devolucion-con-ticket]] de los productos sin embalaje: falta ese caso.\n";
+			      "[[Devolución con ticket]] de los productos sin embalaje: falta ese caso.\n";
 		in.status = "in_review";
 		in.base_rev = 0;
 		in.author_id = uid_of(ids, "sofia");
