@@ -31,13 +31,17 @@ static const char *opt(struct req *r, const char *name, size_t max, bool *bad)
 
 /* The cache key of a search: everything its answer depends on (the text,
  * filters and page of results, and who may see what: the role, and for
- * those below editor the user, whose own drafts they see). */
+ * those below editor the user, whose own drafts they see). Each text
+ * comes with its length, so that no value can pass for two (a filter
+ * holding the separator). */
 static void search_key(struct buf *k, const struct search_params *p)
 {
-	buf_printf(k, "search\x1f%d\x1f%lld\x1f%d\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->role,
-		   p->role >= ROLE_EDITOR ? 0LL : p->user_id, p->limit, p->offset,
-		   p->kind ? p->kind : "", p->category ? p->category : "", p->tag ? p->tag : "",
-		   p->status ? p->status : "", p->q);
+	const char *v[5] = {p->kind, p->category, p->tag, p->status, p->q};
+
+	buf_printf(k, "search\x1f%d\x1f%lld\x1f%d\x1f%d", p->role,
+		   p->role >= ROLE_EDITOR ? 0LL : p->user_id, p->limit, p->offset);
+	for (int i = 0; i < 5; i++)
+		buf_printf(k, "\x1f%zu:%s", v[i] ? strlen(v[i]) : 0, v[i] ? v[i] : "");
 }
 
 /* The search the request asks for into *p (its strings point into the

@@ -326,14 +326,20 @@ def test_search_log(srv):
         check(abs(r[3] - now) < 120, "logged at %r, the server's clock says %r", r[3], now)
 
 
+def restart(srv, extra):
+    """Restart the server with extra arguments after its own ([] for none)."""
+    srv.stop()
+    srv.args = [a for a in srv.args if a not in getattr(srv, "extra_args", [])] + extra
+    srv.extra_args = extra
+    srv.start()
+
+
 def test_search_log_users_when_the_admin_enables_it(srv):
     # serve --log-search-users: the rows name who searched, searches
     # answered from the cache too; without it (the default, above), none.
     # One loop, so that the repeated search is answered from its cache.
     extra = ["--log-search-users", "--threads", "1"]
-    srv.stop()
-    srv.args += extra
-    srv.start()
+    restart(srv, extra)
     try:
         status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)   # writes the queue
         c = srv.db()
@@ -351,9 +357,7 @@ def test_search_log_users_when_the_admin_enables_it(srv):
                        ("tarjeta botas", 2, ids["sam"]), ("zapatillas", 0, ids["sam"])],
               "search_log: %r (users %r)", rows, ids)
     finally:
-        srv.stop()
-        del srv.args[-len(extra):]
-        srv.start()
+        restart(srv, [])
     api_search(S["rita"], "tarjeta botas")
     status(S["mara"].api("GET", "/api/v1/reports/gaps"), 200)
     rows = srv.query("SELECT query, user_id FROM search_log ORDER BY id")
@@ -496,6 +500,20 @@ def test_search_page_filters_and_pages(srv):
     check(m and '<input type="hidden" name="kind" value="procedure">' in m.group(0)
           and '<input type="hidden" name="tag" value="devoluciones">' in m.group(0),
           "did-you-mean drops the filters: %r", m and m.group(0))
+
+
+def test_cache_keys_do_not_collide(srv):
+    # Two different searches whose fields, joined by the cache key's
+    # separator, read the same must not share an answer: on one loop, the
+    # second would be answered from the first's entry.
+    restart(srv, ["--threads", "1"])
+    try:
+        first = api_search(S["edu"], "\x1fdevolucion", kind="procedure", category="Caja")
+        check(first["total"] >= 1, "the first search finds nothing: %r", first)
+        second = api_search(S["edu"], "devolucion", kind="procedure\x1fCaja")
+        check(second["total"] == 0, "a search answered with another's results: %r", second)
+    finally:
+        restart(srv, [])
 
 
 def test_verified_age_in_words(srv):
