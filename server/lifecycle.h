@@ -164,8 +164,9 @@ void lifecycle_home(struct req *r, json_t *ctx);
 
 /* Browse: the lesson filters (procedure, bent_rule, outcome) when the
  * list shows lessons, a category's follow state; replaces ctx.pages when a
- * lesson filter is given. */
-void lifecycle_browse(struct req *r, json_t *ctx, const char *kind, const char *category);
+ * lesson filter is given, with up to limit lessons from offset. */
+void lifecycle_browse(struct req *r, json_t *ctx, const char *kind, const char *category,
+		      int limit, int offset);
 
 /* Lessons matching the filters, visible to r: [{slug,title,kind,category,
  * status,rev,updated_at,procedure,bent_rule,rule,outcome,happened_on}].

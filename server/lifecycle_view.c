@@ -734,7 +734,8 @@ json_t *lifecycle_lessons(struct req *r, const char *procedure, int bent,
 	return a;
 }
 
-void lifecycle_browse(struct req *r, json_t *ctx, const char *kind, const char *category)
+void lifecycle_browse(struct req *r, json_t *ctx, const char *kind, const char *category,
+		      int limit, int offset)
 {
 	static const char *const outcomes[] = {"positive", "negative", "mixed"};
 	bool too_long = false;
@@ -777,7 +778,7 @@ void lifecycle_browse(struct req *r, json_t *ctx, const char *kind, const char *
 	json_object_set_new(ctx, "lesson_filters", f);
 	if (filtered) {
 		json_t *list = lifecycle_lessons(r, proc, bent ? atoi(bent) : -1, outcome, category,
-						 500, 0);
+						 limit, offset);
 		view_labels_all(r, list);
 		view_times(r, list, "updated_at");
 		json_object_set_new(ctx, "pages", list);

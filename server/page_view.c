@@ -289,6 +289,41 @@ int page_home(struct req *r)
 	return http_page(r, 200, "home", c);
 }
 
+#define BROWSE_PAGE 100            /* rows on a page of /browse */
+#define BROWSE_MAX_OFFSET 1000000 /* ... the deepest a link may ask for */
+
+/* c.pages holds up to BROWSE_PAGE + 1 rows from offset: keep a page of
+ * them, and set c.pager ({page, prev, next, keep}) when there is a page
+ * before or after. keep is the list's filters as the request gave them,
+ * for the hidden fields of the pager's forms (the next request checks
+ * them again). */
+static void browse_pager(struct req *r, json_t *c, long long offset)
+{
+	static const char *const names[] = {"kind", "category", "tag", "status",
+					    "procedure", "bent_rule", "outcome"};
+	json_t *list = json_object_get(c, "pages"), *g, *keep;
+	bool more = json_array_size(list) > BROWSE_PAGE;
+
+	if (more)
+		json_array_remove(list, BROWSE_PAGE);
+	if (!more && offset == 0)
+		return;
+	keep = json_array();
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		bool bad = false;
+		const char *v = http_param(r, names[i], 600, &bad);
+		if (v && *v && !bad)
+			json_array_append_new(keep, json_pack("{s:s, s:s}", "name", names[i], "value", v));
+	}
+	g = json_pack("{s:I, s:o}", "page", (json_int_t)(offset / BROWSE_PAGE + 1), "keep", keep);
+	if (offset > 0)
+		json_object_set_new(g, "prev", json_sprintf("%lld", offset > BROWSE_PAGE
+							     ? offset - BROWSE_PAGE : 0));
+	if (more && offset + BROWSE_PAGE <= BROWSE_MAX_OFFSET)
+		json_object_set_new(g, "next", json_sprintf("%lld", offset + BROWSE_PAGE));
+	json_object_set_new(c, "pager", g);
+}
+
 int page_browse(struct req *r)
 {
 	bool too_long = false;
@@ -297,6 +332,7 @@ int page_browse(struct req *r)
 	const char *tag = http_param(r, "tag", 40, &too_long);
 	const char *status = http_param(r, "status", 20, &too_long);
 	json_t *c, *list;
+	long long offset;
 
 	if (too_long)
 		return http_error(r, 400, "bad_request", "err.bad_request");
@@ -309,7 +345,10 @@ int page_browse(struct req *r)
 	/* Archived pages are listed for managers only. */
 	if (status && (strcmp(status, "archived") != 0 || r->role < ROLE_MANAGER))
 		status = NULL;
-	list = pages_list(r->db, kind, cat, tag, status, r->role, r->uid, 500, 0);
+	offset = http_int(r, "offset", 0, BROWSE_MAX_OFFSET, 0);
+	/* One row more than a page shows: whether there is a next page. */
+	list = pages_list(r->db, kind, cat, tag, status, r->role, r->uid, BROWSE_PAGE + 1,
+			  (int)offset);
 	view_labels_all(r, list);
 	view_times(r, list, "updated_at");
 	view_times(r, list, "verified_at");
@@ -323,6 +362,7 @@ int page_browse(struct req *r)
 	json_object_set_new(c, "kinds", view_kind_options(r, kind));
 	view_mark_selected(json_object_get(c, "categories"), cat);
 	view_mark_selected(json_object_get(c, "tags"), tag);
-	lifecycle_browse(r, c, kind, cat);
+	lifecycle_browse(r, c, kind, cat, BROWSE_PAGE + 1, (int)offset);
+	browse_pager(r, c, offset);
 	return http_page(r, 200, "browse", c);
 }
