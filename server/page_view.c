@@ -316,8 +316,11 @@ static void browse_pager(struct req *r, json_t *c, long long offset)
 			json_array_append_new(keep, json_pack("{s:s, s:s}", "name", names[i], "value", v));
 	}
 	g = json_pack("{s:I, s:o}", "page", (json_int_t)(offset / BROWSE_PAGE + 1), "keep", keep);
+	/* Back one page; from past the end (a link kept while pages were
+	 * archived), back to the first, which has rows if any page does. */
 	if (offset > 0)
-		json_object_set_new(g, "prev", json_sprintf("%lld", offset > BROWSE_PAGE
+		json_object_set_new(g, "prev", json_sprintf("%lld", offset > BROWSE_PAGE &&
+							     json_array_size(list) > 0
 							     ? offset - BROWSE_PAGE : 0));
 	if (more && offset + BROWSE_PAGE <= BROWSE_MAX_OFFSET)
 		json_object_set_new(g, "next", json_sprintf("%lld", offset + BROWSE_PAGE));
