@@ -40,6 +40,10 @@
  *   - times the share of the query the row has, each group weighing
  *     1 + its idf: a page missing one common word of four can still
  *     beat a long page that has all four in passing;
+ *   - times TITLE_ALL when the title has every group: at a counter
+ *     people type one or two words, and the page titled with them
+ *     ("Cierre y arqueo de caja" for "cierre") must come before one
+ *     that says them early and often (a glossary);
  *   - plus EXACT_TITLE when the title has every group and as many words
  *     as were typed: "Cierre de caja" for "cierre de caja" comes first
  *     (search_rank_exact takes it off again for display).
@@ -74,6 +78,7 @@ static const double col_weight[4] = {10.0, 4.0, 4.0, 1.0}; /* title headings tag
  * test, in 3 % fewer instructions. */
 #define MAX_OCC 16
 #define EXACT_TITLE 1e6 /* added to the score of an exact title (search_rank_exact) */
+#define TITLE_ALL 2.0   /* times the score of a row whose title has every word group */
 
 struct occ {
 	int col, off;
@@ -434,7 +439,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	struct rank_data *d;
 	double score = 0, norm, have = 0, all = 0;
 	int rc = SQLITE_OK, dl = 0, title = 0;
-	bool exact;
+	bool exact, intitle;
 
 	scored++;
 	if (nval != 1) {
@@ -466,14 +471,19 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 	/* The share of the query the row has, each word group weighing one
 	 * plus its idf: missing "fichero" (on half the pages) costs less
 	 * than missing "tabulaciones". */
-	exact = d->title_words > 0;
+	intitle = d->ngroup > 0;
 	for (int g = 0; g < d->ngroup; g++) {
 		all += 1.0 + d->gidf[g];
 		have += d->gpresent[g] ? 1.0 + d->gidf[g] : 0.0;
-		exact &= d->gtitle[g];
+		intitle &= d->gtitle[g];
 	}
 	if (all > 0)
 		score = score * have / all;
+	/* Every word typed in the title: "Cierre y arqueo de caja" for
+	 * "cierre", above pages that say "cierre" often or early. */
+	if (intitle)
+		score *= TITLE_ALL;
+	exact = d->title_words > 0 && intitle;
 	/* An exact title: every group in it, and as many words as the query
 	 * (stop words included). Read only then: it costs a lookup. */
 	if (exact && api->xColumnSize(fts, 0, &title) == SQLITE_OK && title == d->title_words)

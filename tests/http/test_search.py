@@ -245,6 +245,23 @@ def test_edit_is_findable_at_once(srv):
     check("arqueo" not in slugs(j), "removed words still found: %r", slugs(j))
 
 
+def test_a_word_in_the_title_comes_first(srv):
+    # One word typed, as at a counter: the page titled with it comes before
+    # pages that only say it, even early and often (a glossary).
+    e = S["edu_api"]
+    status(e.api("PUT", "/api/v1/pages/precinto-de-sacas", {
+        "title": "Precinto de sacas", "kind": "procedure", "base_rev": 0,
+        "markdown": "Cada noche las sacas del efectivo se cierran con su precinto numerado. "
+                    + "Se anota el número en la hoja de cierre y la firma quien cierra. " * 12}),
+        201)
+    status(e.api("PUT", "/api/v1/pages/glosario-de-tienda", {
+        "title": "Glosario de tienda", "kind": "reference", "base_rev": 0,
+        "markdown": "Precinto: la brida numerada. Un precinto roto se anota; el precinto "
+                    "nuevo lleva otro número. Sin precinto no sale ninguna saca."}), 201)
+    got = slugs(api_search(S["rita"], "precinto"))
+    check(got[:2] == ["precinto-de-sacas", "glosario-de-tienda"], "precinto: %r", got)
+
+
 def test_fallback_flag_and_message(srv):
     # No page has both words; each word is on some page.
     j = api_search(S["rita"], "tarjeta botas")
