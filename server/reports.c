@@ -227,6 +227,30 @@ static void stale_rows(struct req *r, const char *category, struct sink *s)
 	sqlite3_reset(st);
 }
 
+/* "1 aviso abierto", "2 avisos abiertos": each row's counts as the page
+ * says them, in flags_text and challenges_text (none when zero). */
+static void stale_counts(struct req *r, json_t *rows)
+{
+	static const char *const what[2][3] = {
+		{"open_flags", "stale.flags_one", "stale.flags_many"},
+		{"open_challenges", "stale.challenges_one", "stale.challenges_many"}};
+	static const char *const key[2] = {"flags_text", "challenges_text"};
+	struct buf t = BUF_INIT;
+	size_t i;
+	json_t *o;
+
+	json_array_foreach(rows, i, o)
+		for (int k = 0; k < 2; k++) {
+			json_int_t n = json_integer_value(json_object_get(o, what[k][0]));
+			if (n <= 0)
+				continue;
+			buf_reset(&t);
+			view_count(&t, http_msg(r, what[k][n == 1 ? 1 : 2]), n);
+			json_object_set_new(o, key[k], json_stringn(t.data, t.len));
+		}
+	buf_free(&t);
+}
+
 int reports_stale(struct req *r)
 {
 	int bad = 0;
@@ -256,6 +280,7 @@ int reports_stale(struct req *r)
 		return http_json(r, 200, c);
 	}
 	view_times(r, s.rows, "verified_at");
+	stale_counts(r, s.rows);
 	json_object_set_new(c, "pages", s.rows);
 	json_object_set_new(c, "shown", json_integer((json_int_t)json_array_size(s.rows)));
 	json_object_set_new(c, "more", json_boolean(s.total > (long long)json_array_size(s.rows)));

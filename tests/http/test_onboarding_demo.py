@@ -51,6 +51,16 @@ def test_every_report_has_data(srv):
     check(any(len(p["authors"]) >= 2 for p in risk["pages"]), "some procedures have several authors")
     stale = status(j.api("GET", "/api/v1/reports/stale"), 200).json()
     check(stale["total"] > 0, "stale has rows")
+    # Its page says each count as Spanish does: "1 aviso abierto", "2 avisos abiertos".
+    page = status(j.get("/reports/stale"), 200).text
+    said = re.findall(r'<span class="badge [a-z-]+">(\d+ (?:avisos? abiertos?|desaf\u00edos? sin decidir))<', page)
+    want = []
+    for p in stale["pages"]:
+        for n, one, many in ((p["open_flags"], "aviso abierto", "avisos abiertos"),
+                             (p["open_challenges"], "desaf\u00edo sin decidir", "desaf\u00edos sin decidir")):
+            if n:
+                want.append("%d %s" % (n, one if n == 1 else many))
+    check(said == want and want, "stale counts: page %r, API %r", said, want)
     gaps = status(j.api("GET", "/api/v1/reports/gaps"), 200).json()
     check(gaps["searches"] and gaps["lessons_in_review"] and gaps["most_viewed_overdue"], "gaps: %r",
           {k: len(v) for k, v in gaps.items()})
@@ -68,5 +78,9 @@ def test_new_hire_logs_in_with_demo_password(srv):
     me = status(c.get("/me"), 200).text
     check("Primera semana en caja" in me and 'class="progress' in me, "Sofía's path on /me")
     check("Han cambiado desde que las confirmaste" in me, "a pending re-confirmation")
+    # Her inbox is empty, but her reading is not: "nothing pending" would lie.
+    check("Nada pendiente" not in me and "Tienes lecturas pendientes" in me,
+          "the inbox says nothing is pending above her path: %r",
+          re.findall(r'<p class="none">[^<]*', me))
     page = status(c.get("/p/apertura-de-caja"), 200).text
     check('class="d-add"' in page, "the page shows what changed since her confirmation")
