@@ -394,8 +394,8 @@ int lifecycle_propose(struct req *r, json_t *page, json_t *f, int base)
 {
 	const char *title = http_form(r, "title"), *md = http_form(r, "markdown");
 	const char *comment = http_form(r, "comment");
-	int cur = (int)json_integer_value(json_object_get(page, "current_rev"));
-	json_t *c;
+	int cur = (int)json_integer_value(json_object_get(page, "current_rev")), status;
+	struct buf loc = BUF_INIT;
 
 	json_decref(f);
 	if (!proposal_ok(title, md, comment))
@@ -404,10 +404,14 @@ int lifecycle_propose(struct req *r, json_t *page, json_t *f, int base)
 		return http_error(r, 409, "conflict", "err.conflict");
 	if (insert_proposal(r, page, base, title, md, comment) < 0)
 		return http_error(r, 500, "error", "err.internal");
-	c = json_object();
-	json_object_set_new(c, "title", json_string(http_msg(r, "proposal.sent_title")));
-	json_object_set(c, "page", page);
-	return http_page(r, 202, "proposal_sent", c);
+	/* Then a GET of the page that says so (proposal_sent): reloading it
+	 * must not send the proposal again. */
+	buf_puts(&loc, "/p/");
+	buf_puts(&loc, json_string_value(json_object_get(page, "slug")));
+	buf_puts(&loc, "/proposed");
+	status = http_redirect(r, loc.data);
+	buf_free(&loc);
+	return status;
 }
 
 int lifecycle_propose_api(struct req *r, json_t *page, const struct page_save *in)

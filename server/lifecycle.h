@@ -61,8 +61,8 @@ void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson
 void lifecycle_edit_context(struct req *r, json_t *f, json_t *page);
 
 /* A staff member's save of a page she may not edit directly: stored as a
- * pending proposal; answers 202 with a page saying so (or 409 when base
- * is stale). Returns the status. */
+ * pending proposal; answers 303 to /p/{slug}/proposed, the page saying so
+ * (proposal_sent), or 409 when base is stale. Returns the status. */
 int lifecycle_propose(struct req *r, json_t *page, json_t *f, int base);
 
 /* The same for the API: a page_save's fields; answers 202 JSON

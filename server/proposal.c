@@ -158,6 +158,21 @@ static int render(struct req *r, int status, const struct lc_page *p, struct pro
 	return http_page(r, status, "proposal", c);
 }
 
+/* GET /p/{slug}/proposed: where sending a proposal leads (a GET, so that
+ * reloading it sends nothing again). */
+int proposal_sent(struct req *r)
+{
+	struct lc_page p;
+	json_t *c;
+
+	if (lifecycle_page(r, http_arg(r, 0), &p) < 0)
+		return http_error(r, 404, "not_found", "err.not_found");
+	c = json_object();
+	json_object_set_new(c, "title", json_string(http_msg(r, "proposal.sent_title")));
+	json_object_set_new(c, "page", json_pack("{s:s, s:s}", "slug", p.slug, "title", p.title));
+	return http_page(r, 200, "proposal_sent", c);
+}
+
 /* GET /p/{slug}/proposals/{n} */
 int proposal_view(struct req *r)
 {

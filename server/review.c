@@ -130,14 +130,25 @@ json_t *review_queue(struct req *r, int limit)
 }
 
 /* GET /review */
+/* The review page, with status; error (a message key), when given, is
+ * shown at the form of the item slug. */
+static int queue_page(struct req *r, int status, const char *slug, const char *error)
+{
+	json_t *c = json_object(), *q = review_queue(r, 200), *item;
+	size_t i;
+
+	json_array_foreach(json_object_get(q, "lessons"), i, item)
+		if (error && slug && strcmp(json_string_value(json_object_get(item, "slug")), slug) == 0)
+			json_object_set_new(item, "error", json_string(http_msg(r, error)));
+	json_object_set_new(c, "title", json_string(http_msg(r, "review.title")));
+	json_object_set_new(c, "queue", q);
+	json_object_set_new(c, "is_manager", json_boolean(r->role >= ROLE_MANAGER));
+	return http_page(r, status, "review", c);
+}
+
 int review_page(struct req *r)
 {
-	json_t *c = json_object();
-
-	json_object_set_new(c, "title", json_string(http_msg(r, "review.title")));
-	json_object_set_new(c, "queue", review_queue(r, 200));
-	json_object_set_new(c, "is_manager", json_boolean(r->role >= ROLE_MANAGER));
-	return http_page(r, 200, "review", c);
+	return queue_page(r, 200, NULL, NULL);
 }
 
 /* GET /api/v1/review */
@@ -284,8 +295,15 @@ int review_decide(struct req *r)
 	archive = decision && is(decision, "archive");
 	if (!approve && !ret && !archive)
 		return http_error(r, 400, "bad_request", "err.decision");
-	if ((err = comment_of(r, ret || archive, &comment)))
+	if ((err = comment_of(r, ret || archive, &comment))) {
+		/* From the queue's form: the queue again, the message at the
+		 * item, rather than an error page that leaves it. */
+		const char *back = lifecycle_arg(r, "back");
+		if (!r->api && !(r->route && (r->route->flags & R_API)) && back &&
+		    strcmp(back, "/review") == 0)
+			return queue_page(r, 400, p.slug, err);
 		return http_error(r, 400, "bad_request", err);
+	}
 	if (approve) {
 		if (!is(p.status, "in_review") && !is(p.status, "draft"))
 			return http_error(r, 409, "wrong_status", "err.wrong_status");

@@ -72,6 +72,7 @@ static const struct route table[] = {
 	{M_POST, "/p/{slug}/unarchive", review_unarchive, 0, ROLE_EDITOR},
 	{M_POST, "/p/{slug}/promote", review_promote, 0, ROLE_STAFF},
 	{M_GET, "/p/{slug}/proposals/{n}", proposal_view, 0, ROLE_STAFF},
+	{M_GET, "/p/{slug}/proposed", proposal_sent, 0, ROLE_STAFF},
 	{M_POST, "/p/{slug}/proposals/{n}/accept", proposal_accept, 0, ROLE_EDITOR},
 	{M_POST, "/p/{slug}/proposals/{n}/reject", proposal_reject, 0, ROLE_EDITOR},
 	{M_POST, "/p/{slug}/verify", owners_verify, 0, ROLE_READER},

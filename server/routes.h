@@ -63,6 +63,7 @@ int review_archive(struct req *r);
 int review_unarchive(struct req *r);
 int review_promote(struct req *r);
 int proposal_view(struct req *r);
+int proposal_sent(struct req *r);
 int proposal_accept(struct req *r);
 int proposal_reject(struct req *r);
 int proposal_api_list(struct req *r);

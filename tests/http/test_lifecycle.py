@@ -262,6 +262,14 @@ def test_review_bad_input(srv):
     json_error(S["eva"].api("POST", url, {"decision": "return", "comment": "a\x01b"}), 400)
     json_error(S["eva"].api("POST", "/api/v1/pages/no-existe/review", {"decision": "approve"}), 404)
     status(S["eva"].post("/p/%s/review" % S["lesson"], {"decision": "return"}), 400)
+    # From the queue's own form: the queue again, the message at that item.
+    r = status(S["eva"].post("/p/%s/review" % S["lesson"], {"decision": "return",
+                                                           "back": "/review"}), 400)
+    item = r.text[r.text.index('action="/p/%s/review"' % S["lesson"]):]
+    check('<h1>Revisar</h1>' in r.text and
+          '<p class="error" role="alert"' in item[:item.index("</form>")] and
+          "Escribe un comentario" in item[:item.index("</form>")] and 'aria-invalid="true"' in item,
+          "the queue with the message at the item: %r", r.text[-3000:])
     unchanged(srv, before, "bad review input")
 
 
@@ -425,8 +433,13 @@ def propose(srv, who, replace_from, replace_to, comment):
     check(replace_from in f["markdown"], "text to replace not found")
     f["markdown"] = f["markdown"].replace(replace_from, replace_to)
     f["comment"] = comment
-    status(c.post("/p/%s/edit" % S["proc"], f), 202)
-    return srv.scalar("SELECT max(id) FROM proposals")
+    sent = redirect_to(c.post("/p/%s/edit" % S["proc"], f), "/p/%s/proposed" % S["proc"])
+    pid = srv.scalar("SELECT max(id) FROM proposals")
+    # The page that says so is a GET: reloading it sends nothing again.
+    for _ in range(2):
+        check("Propuesta enviada" in status(c.get(sent), 200).text, "no sent page at %s", sent)
+    check(srv.scalar("SELECT max(id) FROM proposals") == pid, "reloading sent the proposal again")
+    return pid
 
 
 def test_reader_cannot_propose(srv):
