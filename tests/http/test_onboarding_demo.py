@@ -51,6 +51,9 @@ def test_every_report_has_data(srv):
     check(any(len(p["authors"]) >= 2 for p in risk["pages"]), "some procedures have several authors")
     stale = status(j.api("GET", "/api/v1/reports/stale"), 200).json()
     check(stale["total"] > 0, "stale has rows")
+    # Managers reach the reports from the header; staff do not see the link.
+    check('<li><a href="/reports">Informes</a></li>' in status(j.get("/"), 200).text,
+          "no Informes in a manager's header")
     # Its page says each count as Spanish does: "1 aviso abierto", "2 avisos abiertos".
     page = status(j.get("/reports/stale"), 200).text
     said = re.findall(r'<span class="badge [a-z-]+">(\d+ (?:avisos? abiertos?|desaf\u00edos? sin decidir))<', page)
@@ -78,6 +81,7 @@ def test_new_hire_logs_in_with_demo_password(srv):
     me = status(c.get("/me"), 200).text
     check("Primera semana en caja" in me and 'class="progress' in me, "Sofía's path on /me")
     check("Han cambiado desde que las confirmaste" in me, "a pending re-confirmation")
+    check('href="/reports"' not in me, "a staff member's header links to the reports")
     # Her inbox is empty, but her reading is not: "nothing pending" would lie.
     check("Nada pendiente" not in me and "Tienes lecturas pendientes" in me,
           "the inbox says nothing is pending above her path: %r",
