@@ -36,7 +36,7 @@ void onboarding_me(struct req *r, json_t *ctx)
 	/* Whether any reading waits (a path's next page, a confirmation):
 	 * the inbox then says so instead of "nothing pending". */
 	json_array_foreach(mine, i, p)
-		reading |= json_object_get(p, "next") != NULL && !json_is_null(json_object_get(p, "next"));
+		reading |= json_is_object(json_object_get(p, "next"));
 	json_object_set_new(ctx, "reading_pending", json_boolean(reading));
 	json_object_set_new(ctx, "has_reconfirm", json_boolean(json_array_size(pending) > 0));
 	json_object_set_new(ctx, "has_to_confirm", json_boolean(json_array_size(required) > 0));

@@ -299,8 +299,7 @@ int review_decide(struct req *r)
 		/* From the queue's form: the queue again, the message at the
 		 * item, rather than an error page that leaves it. */
 		const char *back = lifecycle_arg(r, "back");
-		if (!r->api && !(r->route && (r->route->flags & R_API)) && back &&
-		    strcmp(back, "/review") == 0)
+		if (!r->api && back && strcmp(back, "/review") == 0)
 			return queue_page(r, 400, p.slug, err);
 		return http_error(r, 400, "bad_request", err);
 	}

@@ -290,20 +290,11 @@ static int chosen(json_t *c)
  * managers (search.c's VISIBLE decides what each finds). */
 static json_t *status_options(struct req *r, const char *selected)
 {
+	/* archived last: managers only */
 	static const char *const st[] = {"published", "draft", "in_review", "archived"};
-	json_t *a = json_array();
-	struct buf k = BUF_INIT;
 
-	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
-		if (strcmp(st[i], "archived") == 0 && r->role < ROLE_MANAGER)
-			continue;
-		buf_reset(&k);
-		buf_printf(&k, "status.%s", st[i]);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", st[i], "label",
-			http_msg(r, k.data), "selected", selected && strcmp(selected, st[i]) == 0));
-	}
-	buf_free(&k);
-	return json_pack("{s:o}", "options", a);
+	return json_pack("{s:o}", "options",
+			 view_options(r, "status.", st, r->role >= ROLE_MANAGER ? 4 : 3, selected));
 }
 
 int search_page(struct req *r)

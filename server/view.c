@@ -169,22 +169,29 @@ bool view_can_edit(struct req *r, json_t *page)
 	       strcmp(status, "draft") == 0;
 }
 
-json_t *view_kind_options(struct req *r, const char *selected)
+json_t *view_options(struct req *r, const char *prefix, const char *const *values, size_t n,
+		     const char *selected)
 {
-	static const char *const kinds[] = {"procedure", "lesson", "reference"};
 	json_t *a = json_array();
 	struct buf k = BUF_INIT;
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < n; i++) {
 		buf_reset(&k);
-		buf_puts(&k, "kind.");
-		buf_puts(&k, kinds[i]);
-		json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", kinds[i],
+		buf_puts(&k, prefix);
+		buf_puts(&k, values[i]);
+		json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", values[i],
 			"label", http_msg(r, k.data), "selected",
-			selected && strcmp(selected, kinds[i]) == 0));
+			selected && strcmp(selected, values[i]) == 0));
 	}
 	buf_free(&k);
 	return a;
+}
+
+json_t *view_kind_options(struct req *r, const char *selected)
+{
+	static const char *const kinds[] = {"procedure", "lesson", "reference"};
+
+	return view_options(r, "kind.", kinds, 3, selected);
 }
 
 void view_mark_selected(json_t *arr, const char *value)

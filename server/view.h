@@ -33,6 +33,10 @@ void view_count(struct buf *out, const char *msg, long long n);
 
 /* [{value,label,selected}] for the three kinds. */
 json_t *view_kind_options(struct req *r, const char *selected);
+/* Options of a select, [{value, label, selected}]: each of the n values,
+ * labelled by the message prefix + value ("status.draft"). */
+json_t *view_options(struct req *r, const char *prefix, const char *const *values, size_t n,
+		     const char *selected);
 /* Set "selected" on the element of [{name,...}] whose name is value. */
 void view_mark_selected(json_t *arr, const char *value);
 
