@@ -141,12 +141,15 @@ int api_pages_list(struct req *r)
 	const char *cat = http_param(r, "category", CATEGORY_MAX, &bad);
 	const char *tag = http_param(r, "tag", 40, &bad);
 	const char *status = http_param(r, "status", 20, &bad);
-	int limit = (int)http_int(r, "limit", 1, 1000, 100);
-	int offset = (int)http_int(r, "offset", 0, 1000000, 0);
+	bool bad_number = false;
+	int limit = (int)http_count(r, "limit", 1, 1000, 100, &bad_number);
+	int offset = (int)http_count(r, "offset", 0, 1000000, 0, &bad_number);
 	json_t *list;
 
 	if (bad)
 		return http_error(r, 400, "bad_request", "err.bad_request");
+	if (bad_number)
+		return http_error(r, 400, "bad_request", "err.number");
 	if (http_query(r, "procedure") || http_query(r, "bent_rule") || http_query(r, "outcome"))
 		return lessons_list(r, cat, limit, offset);
 	/* Status other than published narrows within what r may see anyway. */

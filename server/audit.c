@@ -63,9 +63,11 @@ static const char *read_filter(struct req *r, struct audit_filter *f)
 	f->user = opt(r, "user", 40, &bad);
 	f->from = opt(r, "from", 10, &bad);
 	f->to = opt(r, "to", 10, &bad);
-	f->page = (int)http_int(r, "page", 1, 100000, 1);
 	if (bad)
 		return "err.bad_request";
+	f->page = (int)http_count(r, "page", 1, 100000, 1, &bad);
+	if (bad)
+		return "err.number";
 	f->t0 = 0;
 	f->t1 = (int64_t)1 << 62;
 	if (f->from && (f->t0 = day_start(f->from)) < 0)

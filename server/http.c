@@ -225,6 +225,30 @@ long long http_int(struct req *r, const char *name, long long min, long long max
 	return x;
 }
 
+long long http_count(struct req *r, const char *name, long long min, long long max, long long def,
+		     bool *bad)
+{
+	const char *v = http_param(r, name, 32, bad);
+	long long x;
+
+	if (!v || !*v)
+		return def;
+	/* Digits only: no sign, space or "0x" that strtoll would take. */
+	if (v[strspn(v, "0123456789")]) {
+		*bad = true;
+		return def;
+	}
+	errno = 0;
+	x = strtoll(v, NULL, 10);
+	if (errno || x > max)
+		return max; /* only ERANGE can happen here: too many digits */
+	if (x < min) {
+		*bad = true;
+		return def;
+	}
+	return x;
+}
+
 const char *http_msg(struct req *r, const char *key)
 {
 	return i18n_get(g_server->msgs, r->lang, key);

@@ -153,6 +153,12 @@ const char *http_arg(struct req *r, int i);
 /* Integer query/form value within [min,max], or def when absent/invalid. */
 long long http_int(struct req *r, const char *name, long long min, long long max,
 		   long long def);
+/* A count or an offset the request asks for (limit=, offset=, page=):
+ * def when absent or empty, max when above max (more than is served is
+ * cut to it); not a whole number, or below min: sets *bad (the handler
+ * answers 400) and gives def. */
+long long http_count(struct req *r, const char *name, long long min, long long max, long long def,
+		     bool *bad);
 
 /* Response helpers. Each returns the status to return from the handler. */
 void http_set_header(struct req *r, const char *name, const char *value);

@@ -349,13 +349,19 @@ int page_restore(struct req *r)
 		json_decref(old);
 		return http_error(r, 404, "not_found", "err.revision");
 	}
-	view_count(&comment, http_msg(r, "history.restored_comment"), n);
+	/* The revision the restorer saw as current: without it, a restore
+	 * would overwrite an edit saved meanwhile. */
 	memset(&in, 0, sizeof(in));
+	in.base_rev = (int)http_int(r, "base_rev", 1, 1000000000, -1);
+	if (in.base_rev < 1) {
+		json_decref(old);
+		return http_error(r, 400, "bad_request", "err.base_rev");
+	}
+	view_count(&comment, http_msg(r, "history.restored_comment"), n);
 	in.slug = slug;
 	in.title = json_string_value(json_object_get(old, "title"));
 	in.markdown = json_string_value(json_object_get(old, "markdown"));
 	in.comment = comment.data;
-	in.base_rev = (int)http_int(r, "base_rev", 1, 1000000000, -1);
 	in.author_id = r->uid;
 	in.restored_from = (int)n;
 	pages_save(r->db, &in, &res);

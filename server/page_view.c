@@ -231,13 +231,18 @@ int page_diff(struct req *r)
 	struct diff_lines la, lb;
 	struct diff_op *ops = NULL;
 	size_t nops = 0;
+	bool bad = false;
 
 	if (!p)
 		return status;
 	cur = (int)json_integer_value(json_object_get(p, "current_rev"));
 	id = json_integer_value(json_object_get(p, "id"));
-	to = (int)http_int(r, "to", 1, cur, cur);
-	from = (int)http_int(r, "from", 1, cur, to > 1 ? to - 1 : 1);
+	to = (int)http_count(r, "to", 1, cur, cur, &bad);
+	from = (int)http_count(r, "from", 1, cur, to > 1 ? to - 1 : 1, &bad);
+	if (bad) {
+		json_decref(p);
+		return http_error(r, 400, "bad_request", "err.number");
+	}
 	a = pages_markdown(r->db, id, from);
 	b = pages_markdown(r->db, id, to);
 	if (!a || !b) {
@@ -336,6 +341,7 @@ int page_browse(struct req *r)
 	const char *status = http_param(r, "status", 20, &too_long);
 	json_t *c, *list;
 	long long offset;
+	bool bad_number = false;
 
 	if (too_long)
 		return http_error(r, 400, "bad_request", "err.bad_request");
@@ -348,7 +354,9 @@ int page_browse(struct req *r)
 	/* Archived pages are listed for managers only. */
 	if (status && (strcmp(status, "archived") != 0 || r->role < ROLE_MANAGER))
 		status = NULL;
-	offset = http_int(r, "offset", 0, BROWSE_MAX_OFFSET, 0);
+	offset = http_count(r, "offset", 0, BROWSE_MAX_OFFSET, 0, &bad_number);
+	if (bad_number)
+		return http_error(r, 400, "bad_request", "err.number");
 	/* One row more than a page shows: whether there is a next page. */
 	list = pages_list(r->db, kind, cat, tag, status, r->role, r->uid, BROWSE_PAGE + 1,
 			  (int)offset);

@@ -463,11 +463,15 @@ int reports_risk(struct req *r)
 	enum report_fmt fmt = report_format(r);
 	struct risk k;
 	long long limit;
+	bool bad_number = false;
 	json_t *pages, *cats, *c;
 
 	if (bad || fmt == REPORT_BAD)
 		return http_error(r, 400, "bad_request", "err.bad_request");
-	limit = http_int(r, "limit", 1, 1000000, fmt == REPORT_HTML ? PAGE_ROWS : 1000000);
+	limit = http_count(r, "limit", 1, 1000000, fmt == REPORT_HTML ? PAGE_ROWS : 1000000,
+			   &bad_number);
+	if (bad_number)
+		return http_error(r, 400, "bad_request", "err.number");
 	if (load(r->db, category, &k) < 0) {
 		risk_free(&k);
 		return http_error(r, 500, "error", "err.internal");

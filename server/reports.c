@@ -391,7 +391,8 @@ static json_t *gap_weeks(struct req *r)
 int reports_gaps(struct req *r)
 {
 	enum report_fmt fmt = report_format(r);
-	int64_t since = db_now() - (int64_t)http_int(r, "days", 1, 3650, GAP_DAYS) * 86400;
+	bool bad = false;
+	int64_t since = db_now() - (int64_t)http_count(r, "days", 1, 3650, GAP_DAYS, &bad) * 86400;
 	const char *table = http_query(r, "table");
 	struct sink q = {NULL, NULL, search_cols, 5, 50, 0};
 	struct sink v = {NULL, NULL, viewed_cols, 6, 50, 0};
@@ -400,6 +401,8 @@ int reports_gaps(struct req *r)
 
 	if (fmt == REPORT_BAD)
 		return http_error(r, 400, "bad_request", "err.bad_request");
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.number");
 	/* The searches not yet written too (a failure leaves them queued
 	 * for the timer, and the report misses them). */
 	searchlog_flush(db_handle(r->db));

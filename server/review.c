@@ -154,7 +154,12 @@ int review_page(struct req *r)
 /* GET /api/v1/review */
 int review_api_queue(struct req *r)
 {
-	return http_json(r, 200, review_queue(r, (int)http_int(r, "limit", 1, 1000, 200)));
+	bool bad = false;
+	int limit = (int)http_count(r, "limit", 1, 1000, 200, &bad);
+
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.number");
+	return http_json(r, 200, review_queue(r, limit));
 }
 
 /* ---- transitions ---- */

@@ -58,8 +58,10 @@ static int params(struct req *r, struct search_params *p, int limit_default)
 	p->status = opt(r, "status", 20, &bad);
 	if (bad)
 		return http_error(r, 400, "bad_request", "err.query_too_long");
-	p->limit = (int)http_int(r, "limit", 1, 100, limit_default);
-	p->offset = (int)http_int(r, "offset", 0, SEARCH_MAX_OFFSET, 0);
+	p->limit = (int)http_count(r, "limit", 1, 100, limit_default, &bad);
+	p->offset = (int)http_count(r, "offset", 0, SEARCH_MAX_OFFSET, 0, &bad);
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.number");
 	p->role = r->role;
 	p->user_id = r->uid;
 	p->log_user = g_server->cfg.log_search_users;
@@ -359,12 +361,15 @@ int api_suggest(struct req *r)
 {
 	bool bad = false;
 	const char *q = http_param(r, "q", 200, &bad);
+	int limit;
 	json_t *res;
 
 	if (bad)
 		return http_error(r, 400, "bad_request", "err.query_too_long");
-	res = search_suggest(db_handle(r->db), q ? q : "", (int)http_int(r, "limit", 1, 20, 8),
-			     r->role, r->uid);
+	limit = (int)http_count(r, "limit", 1, 20, 8, &bad);
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.number");
+	res = search_suggest(db_handle(r->db), q ? q : "", limit, r->role, r->uid);
 	if (!res)
 		return http_error(r, 500, "error", "err.internal");
 	return http_json(r, 200, json_pack("{s:o}", "results", res));

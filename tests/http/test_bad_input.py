@@ -2,6 +2,8 @@
 (never a 500, never a crash), and the database shows that nothing was
 stored or changed.
 """
+import html
+import re
 import urllib.parse
 
 from util import (check, error_text, form_values, inline_scripts, offers_create, parse,
@@ -16,6 +18,7 @@ def setup(srv):
     srv.add_user("edu", "editor", display="Eduardo")
     srv.add_user("sam", "staff", display="Samuel")
     srv.add_user("rita", "reader", display="Rita")
+    srv.add_user("ada", "admin", display="Ada")
 
 
 def snapshot(srv):
@@ -445,3 +448,71 @@ def test_search_syntax_never_breaks_the_server(srv):
         check(r.status in (200, 400), "API search %r answered %d", q, r.status)
     alive(srv)
     check(srv.scalar("SELECT count(*) FROM pages") > 0, "pages vanished")
+
+
+def heading(body):
+    """The error page's message: its h1."""
+    m = re.search(r"<h1>(.*?)</h1>", body, re.S)
+    return html.unescape(m.group(1)) if m else ""
+
+
+def test_numbers_in_the_address(srv):
+    """limit=, offset=, page=, days=, from= and to= that are not whole
+    numbers from their least value get a 400 saying so, on the API and on
+    pages alike (they used to fall back to the default without a word);
+    more than is served is cut to what is served."""
+    ada = srv.client()
+    redirect_to(ada.login("ada"), "/")
+    before = snapshot(srv)
+    status(ada.api("GET", "/api/v1/reports/gaps"), 200)  # writes the search log's queue
+    logged = srv.scalar("SELECT count(*) FROM search_log")
+    urls = ["/api/v1/search?q=caja&limit=%s", "/api/v1/search?q=caja&offset=%s",
+            "/api/v1/suggest?q=caj&limit=%s", "/api/v1/pages?limit=%s",
+            "/api/v1/pages?offset=%s", "/api/v1/review?limit=%s",
+            "/api/v1/reports/risk?limit=%s", "/api/v1/reports/gaps?days=%s",
+            "/api/v1/audit?page=%s"]
+    pages = ["/search?q=caja&limit=%s", "/search?q=caja&offset=%s", "/browse?offset=%s",
+             "/p/%s/diff?to=%%s" % SLUG, "/p/%s/diff?from=%%s" % SLUG,
+             "/reports/risk?limit=%s", "/reports/gaps?days=%s", "/admin/audit?page=%s"]
+    bad = ["abc", "-1", "%2B5", "%205", "5%20", "0x10", "1e3", "5.0", "5%C3%B1"]
+    for url in urls:
+        for v in bad:
+            r = ada.api("GET", url % v)
+            status(r, 400)
+            check(r.json().get("error") == "bad_request", "%s: %r", url % v, r.json())
+            check("número entero" in r.json().get("message", ""), "%s: %r", url % v, r.json())
+    for url in pages:
+        for v in ("abc", "-1", "0x10"):
+            r = status(ada.get(url % v), 400)
+            check("número entero" in heading(r.text), "%s: %r", url % v, heading(r.text))
+    # Zero is below the least limit, page, day and revision; not below the least offset.
+    for url in ("/api/v1/search?q=caja&limit=0", "/api/v1/pages?limit=0",
+                "/api/v1/audit?page=0", "/api/v1/reports/gaps?days=0"):
+        status(ada.api("GET", url), 400)
+    status(ada.api("GET", "/api/v1/search?q=caja&offset=0"), 200)
+    # Above the most: cut to it, as documented (search.h: 1..100).
+    r = status(ada.api("GET", "/api/v1/search?q=caja&limit=500"), 200)
+    r = status(ada.api("GET", "/api/v1/pages?limit=99999999999999999999999"), 200)
+    check(r.json()["limit"] == 1000, "limit %r", r.json()["limit"])
+    r = status(ada.api("GET", "/api/v1/search?q=caja&offset=99999999"), 200)
+    check(r.json()["results"] == [], "results past the last offset: %r", r.json()["results"])
+    status(ada.get("/p/%s/diff?to=999" % SLUG), 200)
+    unchanged(srv, before, "numbers that are not numbers")
+    # Refused searches are not logged; the three answered are (the gaps
+    # report writes the queue first).
+    status(ada.api("GET", "/api/v1/reports/gaps"), 200)
+    n = srv.scalar("SELECT count(*) FROM search_log")
+    check(n == logged + 3, "search_log rows %d, expected %d", n, logged + 3)
+    alive(srv)
+
+
+def test_restore_needs_the_revision_it_starts_from(srv):
+    """A restore without base_rev (or with one that is not a number)
+    would overwrite whatever was saved meanwhile: 400, nothing stored."""
+    e = S["edu"]
+    before = snapshot(srv)
+    for form in ({"rev": "1"}, {"rev": "1", "base_rev": "abc"}, {"rev": "1", "base_rev": "0"},
+                 {"rev": "1", "base_rev": "-3"}):
+        r = status(e.post("/p/%s/restore" % SLUG, form), 400)
+        check("revisión de partida" in heading(r.text), "%r: %r", form, heading(r.text))
+    unchanged(srv, before, "restores without a base revision")

@@ -84,11 +84,14 @@ def test_filters_ride_along(srv):
 def test_short_lists_have_no_pager(srv):
     r = status(S["c"].get("/browse?category=Otra"), 200)
     check(pager(r.text)[0] is None and rows(r.text) == [], "an empty list has a pager")
-    # An offset that is not a number, or out of range, is the first page.
-    for bad in ("-1", "x", "99999999"):
-        r = status(S["c"].get("/browse?tag=pasillo&offset=" + bad), 200)
-        check(pager(r.text)[0] == 1 and len(rows(r.text)) == 100, "offset=%s: %r", bad,
-              pager(r.text)[:2])
+    # An offset that is not a whole number is refused (400, saying so);
+    # one past the last page read is cut to it: past the end (below).
+    for bad in ("-1", "x", "1.5"):
+        r = status(S["c"].get("/browse?tag=pasillo&offset=" + bad), 400)
+        check("número entero" in r.text, "offset=%s: %r", bad, r.text[:300])
+    r = status(S["c"].get("/browse?tag=pasillo&offset=99999999"), 200)
+    check(rows(r.text) == [] and pager(r.text)[1] == {"Anteriores": 0},
+          "offset=99999999: %r", pager(r.text)[:2])
     # Past the end: nothing listed, the way back to the first page offered.
     r = status(S["c"].get("/browse?tag=pasillo&offset=400"), 200)
     at, buttons, _ = pager(r.text)
