@@ -155,6 +155,13 @@ void lifecycle_nav_badges(struct req *r, json_t *ctx);
  * at_ago, from_label, to_label, comment, rev}] newest first. */
 json_t *lifecycle_events(struct req *r, long long page_id);
 
+/* An archived page as it may be shown to someone who may not see archived
+ * pages (below editor), when it was published before it was archived:
+ * {title, archived_at, archived_at_text, archived_at_ago}, the title the
+ * page had then; NULL when it never was published, or nothing says so.
+ * The caller owns the object. */
+json_t *lifecycle_archived(struct req *r, long long page_id);
+
 /* Mark the revisions of a history ([{n,...}]) that a lesson prompted:
  * h.lesson = {slug, title}. */
 void lifecycle_history_lessons(struct req *r, long long page_id, json_t *history);

@@ -355,6 +355,35 @@ void lifecycle_view(struct req *r, json_t *page)
 	json_object_set_new(page, "lc", lc);
 }
 
+/* lifecycle.h. The archive event says which revision was current when
+ * the page was archived and from which status: from published, that
+ * revision's title was public then (to every reader, and to visitors with
+ * --public-read). A page archived as a draft or in review never was, and
+ * gets nothing here. The last archive event decides: a page once
+ * published never goes back to draft or review (review.c), so each of its
+ * archive events after that is from published. Pages imported as
+ * archived have no event: nothing either, as we cannot tell. */
+json_t *lifecycle_archived(struct req *r, long long page_id)
+{
+	sqlite3_stmt *st = db_stmt(r->db,
+		"SELECT e.from_status, e.at, v.title FROM page_events e "
+		"JOIN revisions v ON v.page_id = e.page_id AND v.n = e.rev "
+		"WHERE e.page_id = ?1 AND e.action = 'archive' "
+		"ORDER BY e.at DESC, e.id DESC LIMIT 1");
+	json_t *o = NULL;
+
+	if (!st)
+		return NULL;
+	db_bind_int(st, 1, page_id);
+	if (sqlite3_step(st) == SQLITE_ROW && strcmp(db_col_text(st, 0), "published") == 0) {
+		o = json_pack("{s:o, s:I}", "title", db_col_json(st, 2),
+			      "archived_at", (json_int_t)sqlite3_column_int64(st, 1));
+		view_time(r, o, "archived_at");
+	}
+	sqlite3_reset(st);
+	return o;
+}
+
 /* ---- the per-user tools below a page ---- */
 
 struct tools_page {

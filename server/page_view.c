@@ -3,7 +3,13 @@
  * browse by category and tag.
  *
  * Pages a visitor may not see answer 404, the same as pages that do not
- * exist, so status and existence do not leak.
+ * exist, so status and existence do not leak; but for one that was
+ * published and has been archived (a bookmark, an old link), 410 and a
+ * page that says so, with its title: it was public, and "this page does
+ * not exist yet" sent people to write it again. Caveat: the 404 offers
+ * staff to create the page only when /new would put it at the link's
+ * slug, so it is not offered for a draft of someone else either; staff
+ * learn as much from /new, which gives a taken slug's title another one.
  */
 #include "buf.h"
 #include "cache.h"
@@ -41,19 +47,43 @@ static int not_found(struct req *r, const char *slug)
 {
 	json_t *c = json_object();
 	bool valid = slug && text_slug_valid(slug, SLUG_MAX);
+	bool can_create = false;
 
 	json_object_set_new(c, "title", json_string(http_msg(r, "page.missing_title")));
 	if (valid) {
 		char *t = title_from_slug(slug);
 		json_object_set_new(c, "slug", json_string(slug));
 		json_object_set_new(c, "new_title", json_string(t));
+		/* Offered only when it would make the page the link asks for:
+		 * the slug is free (not a draft of someone else, not a revision
+		 * past the last) and the title gives it back (not one cut at
+		 * SLUG_MAX - 4). */
+		can_create = r->role >= ROLE_STAFF && pages_new_slug_is(r->db, t, slug);
 		free(t);
 	}
-	json_object_set_new(c, "can_create", json_boolean(valid && r->role >= ROLE_STAFF));
+	json_object_set_new(c, "can_create", json_boolean(can_create));
 	return http_page(r, 404, "missing", c);
 }
 
-/* Load the page of the route, or NULL after answering 404. */
+/* 410 for page p (archived, which r may not see) when it was published
+ * before: its title then, when it was archived, a search for the title;
+ * otherwise 404 as for a page that does not exist. */
+static int gone(struct req *r, json_t *p, const char *slug)
+{
+	json_t *a = lifecycle_archived(r, json_integer_value(json_object_get(p, "id")));
+	json_t *c;
+
+	if (!a)
+		return not_found(r, slug);
+	c = json_object();
+	json_object_set(c, "title", json_object_get(a, "title"));
+	json_object_set(c, "kind", json_object_get(p, "kind"));
+	view_labels(r, c);
+	json_object_set_new(c, "archived", a);
+	return http_page(r, 410, "archived", c);
+}
+
+/* Load the page of the route, or NULL after answering 404 (or 410). */
 static json_t *load(struct req *r, int rev, int *status)
 {
 	const char *slug = http_arg(r, 0);
@@ -62,8 +92,10 @@ static json_t *load(struct req *r, int rev, int *status)
 	if (slug && text_slug_valid(slug, SLUG_MAX))
 		p = pages_get(r->db, slug, rev);
 	if (p && !view_can_see(r, p)) {
+		const char *st = json_string_value(json_object_get(p, "status"));
+		*status = st && strcmp(st, "archived") == 0 ? gone(r, p, slug) : not_found(r, slug);
 		json_decref(p);
-		p = NULL;
+		return NULL;
 	}
 	if (!p)
 		*status = not_found(r, slug);

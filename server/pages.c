@@ -291,11 +291,29 @@ static void carry_authors(const char *old_md, const char *old_authors,
 	diff_lines_free(&b);
 }
 
+/* The slug a title gives before it is made unique: 4 bytes short of
+ * SLUG_MAX, room for unique_slug's "-999". */
+static void slug_base(struct buf *s, const char *title)
+{
+	text_slugify(s, title, strlen(title), SLUG_MAX - 4);
+}
+
+bool pages_new_slug_is(struct db *db, const char *title, const char *slug)
+{
+	struct buf s = BUF_INIT;
+	bool same;
+
+	slug_base(&s, title);
+	same = strcmp(s.data, slug) == 0 && pages_id(db, slug) == 0;
+	buf_free(&s);
+	return same;
+}
+
 static void unique_slug(struct db *db, const char *title, char *out)
 {
 	struct buf s = BUF_INIT;
 
-	text_slugify(&s, title, strlen(title), SLUG_MAX - 4);
+	slug_base(&s, title);
 	snprintf(out, SLUG_MAX + 1, "%s", s.data);
 	for (int i = 2; i < 1000 && pages_id(db, out); i++)
 		snprintf(out, SLUG_MAX + 1, "%s-%d", s.data, i);

@@ -77,6 +77,12 @@ json_t *pages_get(struct db *db, const char *slug, int rev);
 /* Page id by slug, or 0. */
 long long pages_id(struct db *db, const char *slug);
 
+/* Would a new page titled title be saved at slug: is slug what the title
+ * makes, and does no page hold it yet? A page saved without a slug whose
+ * slug is taken gets another one ("-2"), so a link to slug would still
+ * lead nowhere. */
+bool pages_new_slug_is(struct db *db, const char *title, const char *slug);
+
 /* [{n,title,author:{id,name},saved_at,comment,significant,restored_from}]
  * newest first. */
 json_t *pages_history(struct db *db, long long page_id);

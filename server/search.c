@@ -339,8 +339,8 @@ static const char sql_count[] =
     " WHERE pages_fts MATCH ?1" VISIBLE " LIMIT 3)";
 
 static const char sql_result[] = "SELECT p.slug, p.title, p.kind, p.category, p.verified_at,"
-                                 " t.body FROM pages p LEFT JOIN page_text t ON t.id = p.id"
-                                 " WHERE p.id = ?1";
+                                 " t.body, p.status FROM pages p"
+                                 " LEFT JOIN page_text t ON t.id = p.id WHERE p.id = ?1";
 
 static const char sql_term_rows[] = "SELECT count(*) FROM pages_fts WHERE pages_fts MATCH ?1";
 
@@ -560,6 +560,7 @@ static int fill_results(sqlite3 *db, const struct parsed *pq, const struct hit *
 		json_object_set_new(r, "title", jstr(title));
 		json_object_set_new(r, "kind", jstr((const char *)sqlite3_column_text(st, 2)));
 		json_object_set_new(r, "category", jstr((const char *)sqlite3_column_text(st, 3)));
+		json_object_set_new(r, "status", jstr((const char *)sqlite3_column_text(st, 6)));
 		json_object_set_new(r, "snippet", json_stringn(html.data, html.len));
 		json_object_set_new(r, "score", json_real(hits[k].score));
 		json_object_set_new(r, "verified_at",

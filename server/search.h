@@ -87,13 +87,15 @@ struct search_params {
 };
 
 /* Run a search. Returns a new object:
- * {"total":N, "results":[{"slug","title","kind","category","snippet",
- *   "score","verified_at"}], "fallback":bool, "suggestion":"..."|null}
+ * {"total":N, "results":[{"slug","title","kind","category","status",
+ *   "snippet","score","verified_at"}], "fallback":bool, "suggestion":"..."|null}
  * where snippet is HTML-safe: the passage of the body (24 words) with the
  * most of the query's words, text escaped, matches in <mark> (one mark
  * over "fuera de plazo"); the start of the body when only title or tags
  * matched; the title when there is no body. score is search_rank.c's
- * (higher is better).
+ * (higher is better). status is the page's: published, or draft,
+ * in_review, archived for those who may see such pages (see Visibility);
+ * the search page marks the results that are not published.
  * Matches: pages with every word group (a word, a "phrase", words joined
  * by OR); from three groups to six, when fewer than 100 pages have them
  * all, also pages with all but one (see search_parse_near). When none of

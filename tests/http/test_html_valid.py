@@ -76,6 +76,13 @@ def test_content(srv):
     f["markdown"] = MD.replace("Saludar", "Saludar al cliente") + "\nAñadido.\n"
     f["comment"] = "Cambio con <b>marcas</b>"
     redirect_to(c.post("/p/%s/edit" % slug, f), "/p/" + slug)
+    # An archived page, which a reader is told about (410), and which
+    # the search lists with its badge for managers and up.
+    r = c.post("/new", {"kind": "reference", "title": "Página archivada <vieja> & \"rara\"",
+                        "markdown": "Vieja.\n", "publish": "1", "csrf": c.csrf})
+    S["archived"] = slug_of(r)
+    redirect_to(c.post("/p/%s/archive" % S["archived"], {"comment": "Vieja", "csrf": c.csrf}),
+                "/p/" + S["archived"])
 
 
 def _pages():
@@ -88,6 +95,7 @@ def _pages():
             "/search?q=pagina&limit=1",
             "/search?q=pagina&limit=1&offset=1&category=%s&tag=%s" % (cat, urllib.parse.quote('"y" & <z>')),
             "/search?q=pagna&kind=procedure&status=published",
+            "/search?q=archivada&status=archived",
             "/p/no-existe", "/new", "/new?kind=lesson", "/new?title=Nueva%20p%C3%A1gina",
             "/?lang=en", "/p/%s?lang=en" % slug]
 
@@ -98,6 +106,7 @@ def test_search_pages_checked_have_their_parts(srv):
     # suggested spelling: make sure they have them, or tidy checks nothing.
     c = S["c"]
     parts = {"/search?q=pagina&limit=1": '<nav class="pager"',
+             "/search?q=archivada&status=archived": '<span class="badge st-archived">',
              "/search?q=pagna&kind=procedure&status=published": '<form class="didyou"'}
     for path, part in parts.items():
         check(path in _pages(), "%s is no longer checked by tidy", path)
@@ -140,9 +149,11 @@ def test_login_and_error_pages_are_valid_html(srv):
     _validate(r, "/login with an error")
     rd = srv.client()
     redirect_to(rd.login("rita"), "/")
-    for path in ("/p/%s/edit" % S["slug"], "/admin/users", "/p/no-existe", "/"):
+    for path in ("/p/%s/edit" % S["slug"], "/admin/users", "/p/no-existe", "/",
+                 "/p/" + S["archived"], "/p/%s?lang=en" % S["archived"]):
         r = rd.get(path)
-        check(r.status in (200, 403, 404), "%s answered %d to a reader", path, r.status)
+        check(r.status in (200, 403, 404, 410), "%s answered %d to a reader", path, r.status)
+        check(r.status == 410 or S["archived"] not in path, "%s answered %d, not 410", path, r.status)
         _validate(r, "reader " + path)
     r = S["c"].request("DELETE", "/p/x")
     status(r, 405)

@@ -689,8 +689,15 @@ def test_archive_and_restore(srv):
     unchanged(srv, before, "a refused archive")
     redirect_to(S["eva"].post("/p/%s/archive" % slug, {"comment": "Repetido"}), "/p/" + slug)
     check(status_of(srv, slug) == "archived", "not archived")
-    status(S["sol"].get("/p/" + slug), 404)
-    status(S["rita"].get("/p/" + slug), 404)
+    # Staff and readers are told it was archived (it had been published),
+    # with its title, and are not offered to write it again.
+    for who in ("sol", "rita"):
+        r = status(S[who].get("/p/" + slug), 410)
+        t = text_of(r.text)
+        check("Esta página está archivada" in t and "Cambio de talla sin ticket" in t,
+              "%s is not told the page was archived: %s", who, t[-600:])
+        check('<form method="get" action="/new">' not in r.text and "Repetido" not in t,
+              "%s is offered to create it, or reads why it was archived", who)
     j = S["sol"].api("GET", "/api/v1/search?q=talla").json()
     check(all(x["slug"] != slug for x in j["results"]), "an archived page is found by staff")
     r = status(S["eva"].get("/p/" + slug), 200)
