@@ -11,7 +11,9 @@
 #      87 queries, so these are the figures of a counter where people look
 #      up the same things; then the same with --no-search-cache, where
 #      every search runs its queries (the cost of a search never seen),
-#      after a warm-up with other words (bench/search_prep.py warmup).
+#      after a warm-up with other words (bench/search_prep.py warmup);
+#      last, the five searches that cost the most, one at a time
+#      (bench/search_slowest.py): p99 at 16 clients is made of them.
 # Targets: import under 30 s; p99 under 10 ms.
 set -eu
 cd "$(dirname "$0")/.."
@@ -72,3 +74,4 @@ echo "the same, every search run afresh (--no-search-cache):"
 for c in 1 16; do
 	QUERIES="$DIR/queries.txt" bench_wrk "GET /api/v1/search" $c "$URL/" -s bench/search_cycle.lua
 done
+python3 bench/search_slowest.py "$URL" "$COOKIE" "$DIR/queries.txt"
