@@ -1326,6 +1326,24 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* The signals that stop the server, taken by the main thread alone with
+ * sigwait (http_serve). */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+void http_block_signals(void)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int http_serve(struct server *srv)
 {
 	sigset_t set;
@@ -1337,6 +1355,8 @@ int http_serve(struct server *srv)
 		fprintf(stderr, "oficio: libevent has no thread support\n");
 		return 1;
 	}
+	http_block_signals(); /* for a caller that did not */
+	stop_signals(&set);
 	fd = listen_socket(srv->cfg.listen);
 	if (fd < 0)
 		return 1;
@@ -1345,12 +1365,6 @@ int http_serve(struct server *srv)
 		if (metrics_fd < 0)
 			return 1;
 	}
-	/* Signals are taken by the main thread alone, with sigwait. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	nworkers = srv->cfg.threads;
 	workers = xcalloc((size_t)nworkers, sizeof(*workers));

@@ -139,6 +139,13 @@ struct req {
  * SIGINT, then stop accepting, let in-flight requests finish, close the
  * databases. Returns the process exit status. */
 int http_serve(struct server *srv);
+/* Block SIGTERM and SIGINT (http_serve waits for them) and ignore
+ * SIGPIPE, in this thread and every thread it creates after: call it
+ * before the first thread (the search log's, the checkpointer's, the
+ * password pool's), or a stop signal may land in one of those and kill
+ * the process, or arrive before the loops run (a client can connect as
+ * soon as the socket listens) and do the same. */
+void http_block_signals(void);
 
 /* Request accessors: the only way handlers read input. Each returns NULL
  * when absent; values are already valid UTF-8 without NUL. */

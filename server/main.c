@@ -387,6 +387,7 @@ static int serve(struct opts *o, const char *share)
 	struct db *db;
 	int rc = 1;
 
+	http_block_signals(); /* before any thread */
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = o->cfg;
 	srv.cfg.share_dir = share;

@@ -55,6 +55,14 @@ def main():
                     break
         if srv.proc is not None and srv.proc.poll() is not None and srv.proc.returncode not in (0, None):
             print("server exited with %s:\n%s" % (srv.proc.returncode, srv.read_log()[-3000:]))
+        elif srv.proc is not None:
+            # Stopped as the admin would (SIGTERM): a clean exit is 0. The
+            # sanitizer build reports leaks and late errors only then.
+            rc = srv.stop()
+            if rc != 0:
+                failed += 1
+                print("  FAIL %s: the server exited with %s when stopped\n%s"
+                      % (name[:-3], rc, srv.read_log()[-3000:]))
         srv.cleanup()
     print("http tests took %.1f s" % (time.time() - t0))
     print("http: %d passed, %d failed" % (passed, failed))
