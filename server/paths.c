@@ -737,7 +737,7 @@ static json_t *path_people(struct req *r, long long id)
 		}
 		json_object_set_new(v, "done", json_integer(done));
 		json_object_set_new(v, "total", json_integer(total));
-		json_object_set_new(v, "percent", json_integer(total ? done * 100 / total : 0));
+		json_object_set_new(v, "percent", json_integer(view_percent(done, total)));
 		json_object_set_new(v, "overdue", json_integer(overdue));
 		json_object_set_new(v, "progress", progress(r, done, total));
 		json_decref(items);
@@ -767,7 +767,7 @@ static int path_out_form(struct req *r, long long id, int status, const char *er
 	if (since) {
 		int total = (int)json_array_size(items);
 		json_object_set_new(p, "progress", json_pack("{s:i, s:i, s:i}", "done", done,
-			"total", total, "percent", total ? done * 100 / total : 0));
+			"total", total, "percent", view_percent(done, total)));
 	} else {
 		json_object_set_new(p, "progress", json_null());
 	}

@@ -394,7 +394,7 @@ static json_t *page_json(struct req *r, const struct risk *k, const struct rpage
 						      http_msg(r, "risk.unknown_author"), "active", 0,
 						      "leaving", 0);
 		json_object_set_new(au, "lines", json_integer(a->lines));
-		json_object_set_new(au, "share", json_integer(p->lines ? a->lines * 100 / p->lines : 0));
+		json_object_set_new(au, "share", json_integer(view_percent(a->lines, p->lines)));
 		json_object_set_new(au, "shown", json_boolean(i < TOP_AUTHORS));
 		json_array_append_new(authors, au);
 	}
@@ -411,7 +411,7 @@ static json_t *page_json(struct req *r, const struct risk *k, const struct rpage
 	json_object_set_new(o, "verified_at", p->verified_at ? json_integer(p->verified_at) : json_null());
 	json_object_set_new(o, "main_author", p->na ? json_string(json_string_value(
 		json_object_get(json_array_get(authors, 0), "name"))) : json_null());
-	json_object_set_new(o, "main_share", json_integer(p->na && p->lines ? p->a[0].lines * 100 / p->lines : 0));
+	json_object_set_new(o, "main_share", json_integer(p->na ? view_percent(p->a[0].lines, p->lines) : 0));
 	buf_free(&lv);
 	return o;
 }
@@ -437,7 +437,7 @@ static json_t *cat_json(struct req *r, const struct risk *k, const struct rcat *
 	for (int s = 0; s < TOP_AUTHORS && idx[s] >= 0; s++) {
 		json_t *au = user_json(k, idx[s]);
 		json_object_set_new(au, "lines", json_integer(c->by_user[idx[s]]));
-		json_object_set_new(au, "share", json_integer(c->lines ? c->by_user[idx[s]] * 100 / c->lines : 0));
+		json_object_set_new(au, "share", json_integer(view_percent(c->by_user[idx[s]], c->lines)));
 		json_array_append_new(top, au);
 	}
 	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:i, s:b, s:i, s:i, s:i, s:o}",

@@ -9,6 +9,7 @@
 #include "svg.h"
 
 #include "buf.h"
+#include "view.h"
 
 #include <string.h>
 
@@ -49,13 +50,11 @@ void svg_format(struct buf *out, const char *msg, size_t n, const char *const ke
 json_t *svg_progress(long long done, long long total, const char *label_msg)
 {
 	static const char *const keys[] = {"done", "total", "pct"};
-	long long pct = total > 0 ? done * 100 / total : 0;
+	long long pct = view_percent(done, total);
 	long long vals[3];
 	struct buf l = BUF_INIT;
 	json_t *j;
 
-	if (pct == 100 && done < total)
-		pct = 99;
 	vals[0] = done;
 	vals[1] = total;
 	vals[2] = pct;

@@ -21,7 +21,7 @@ void svg_format(struct buf *out, const char *msg, size_t n, const char *const ke
 
 /* A progress bar: {done,total,pct,width,label} where width is the filled
  * part on a 0..100 scale and label is label_msg with {done} {total}
- * {pct} filled in. pct is 100 only when done == total > 0. */
+ * {pct} filled in; pct is view_percent(done, total). */
 json_t *svg_progress(long long done, long long total, const char *label_msg);
 
 /* A horizontal bar chart of rows [{name, value}] (value 0..max) on a

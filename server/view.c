@@ -10,6 +10,7 @@
 #include "pages.h"
 #include "role.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,28 @@ void view_count(struct buf *out, const char *msg, long long n)
 	buf_append(out, msg, (size_t)(p - msg));
 	buf_int(out, n);
 	buf_puts(out, p + 3);
+}
+
+int view_percent(long long part, long long whole)
+{
+	long long pct;
+
+	if (whole <= 0 || part <= 0)
+		return 0;
+	if (part >= whole)
+		return 100;
+	/* Counts of pages or lines never come near this; past it they lose
+	 * low bits rather than overflow 200 * part. */
+	while (whole > LLONG_MAX / 200) {
+		part >>= 1;
+		whole >>= 1;
+	}
+	pct = (200 * part + whole) / (2 * whole);
+	if (pct < 1)
+		return 1;
+	if (pct > 99)
+		return 99;
+	return (int)pct;
 }
 
 void view_time(struct req *r, json_t *obj, const char *key)

@@ -31,6 +31,14 @@ bool view_can_see(struct req *r, json_t *page);
 struct buf;
 void view_count(struct buf *out, const char *msg, long long n);
 
+/* part of whole as the whole percentage people read beside a progress
+ * bar or a share: rounded to the nearest (halves up), except that it is
+ * 100 only when part >= whole and 0 only when part is 0, so nearly done
+ * never reads as done nor started as not started (4 of 6 is 67, 199 of
+ * 200 is 99, 1 of 300 is 1). 0 when whole <= 0 or part <= 0. The one
+ * place Oficio turns a count into a percentage. */
+int view_percent(long long part, long long whole);
+
 /* [{value,label,selected}] for the three kinds. */
 json_t *view_kind_options(struct req *r, const char *selected);
 /* Options of a select, [{value, label, selected}]: each of the n values,

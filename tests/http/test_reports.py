@@ -92,6 +92,22 @@ def test_authorship_after_revert(srv):
     check(revs[2][1] == revs[0][1], "rev 3 authors equal rev 1's: %r", revs)
 
 
+def test_shares_round_to_nearest(srv):
+    # Two lines of three are 67 %, not 66 % (the shares were floored).
+    status(put("ed4", "recuento-de-monedas", "Recuento de monedas",
+               "- Contar las de 2 €\n- Contar las de 1 €\n", category="Tres"), 201)
+    status(put("ed5", "recuento-de-monedas", "Recuento de monedas",
+               "- Contar las de 2 €\n- Contar las de 1 €\n- Anotar el total\n", base=1), 200)
+    j = status(S["boss"].api("GET", "/api/v1/reports/risk?category=Tres"), 200).json()
+    page = j["pages"][0]
+    check(page["main_share"] == 67, "main share: %r", page)
+    check([a["share"] for a in page["authors"]] == [67, 33], "page shares: %r", page["authors"])
+    cat = next(c for c in j["categories"] if c["category"] == "Tres")
+    check([a["share"] for a in cat["top_authors"]] == [67, 33], "category shares: %r", cat)
+    r = status(S["boss"].get("/reports/risk?category=Tres"), 200)
+    check("Editor 4 67 %" in r.text and "Editor 5 33 %" in r.text, "shares in the report's table")
+
+
 def db_exec(srv, sql, *args):
     c = srv.db()
     c.execute(sql, args)

@@ -34,7 +34,7 @@ async function putPage(srv, token, [slug, title, , markdown]) {
 	assert(r.status === 201, `creating ${slug} answered ${r.status}: ${await r.text()}`);
 }
 
-/** The bar's words, e.g. "2 de 3 páginas confirmadas (66 %)". */
+/** The bar's words, e.g. "2 de 3 páginas confirmadas (67 %)". */
 async function barLabel(scope) {
 	const bar = scope.getByRole('img', { name: /páginas confirmadas/ }).first();
 	await expectVisible(bar, 'a progress bar');
