@@ -4,7 +4,9 @@
  * reading an answer, opening challenges, finishing a request).
  *
  * The built-in templates are Oficio's own words; managers may replace
- * them per kind and language (page_templates).
+ * them per kind and language (page_templates). Their plain paragraphs are
+ * questions for the writer, dropped from a new page if left as they are
+ * (prompts.c).
  *
  * Invariant: a challenge exists only for a lesson that was published with
  * a rule bent and a procedure named; it is opened once per (procedure,
@@ -16,6 +18,7 @@
 #include "db.h"
 #include "http.h"
 #include "pages.h"
+#include "prompts.h"
 #include "role.h"
 #include "text.h"
 #include "view.h"
@@ -29,11 +32,20 @@ const char *lifecycle_builtin_template(const char *kind, const char *lang)
 {
 	bool en = strcmp(lang, "en") == 0;
 
+	/* The questions are guidance (prompts.c): never published. */
 	if (strcmp(kind, "lesson") == 0)
 		return en ? "## Situation\n\nWhat did the customer need? What made the case unusual?\n\n"
-			    "## What I did\n\n\n## Outcome\n\n\n## What we learned\n\n"
+			    "## What I did\n\nWhat did you do, step by step? If you bent a rule for "
+			    "the customer, which one, and why?\n\n"
+			    "## Outcome\n\nHow did it end? How did the customer take it?\n\n"
+			    "## What we learned\n\nWhat would you do again, or differently, next time? "
+			    "Should the procedure change?\n\n"
 			  : "## Situación\n\n¿Qué necesitaba el cliente? ¿Qué tenía de especial el caso?\n\n"
-			    "## Qué hice\n\n\n## Resultado\n\n\n## Lo que aprendimos\n\n";
+			    "## Qué hice\n\n¿Qué hiciste, paso a paso? Si te saltaste una norma a favor "
+			    "del cliente, ¿cuál y por qué?\n\n"
+			    "## Resultado\n\n¿Cómo acabó? ¿Cómo lo recibió el cliente?\n\n"
+			    "## Lo que aprendimos\n\n¿Qué volverías a hacer, o harías distinto, la próxima "
+			    "vez? ¿Habría que cambiar el procedimiento?\n\n";
 	if (strcmp(kind, "procedure") == 0)
 		return en ? "## When this applies\n\n\n## Steps\n\n- [ ] \n- [ ] \n- [ ] \n\n"
 			    "## Exceptions\n\n\n## Related\n\n"
@@ -55,6 +67,29 @@ char *lifecycle_template(struct db *db, const char *kind, const char *lang)
 		sqlite3_reset(st);
 	}
 	return md ? md : xstrdup(lifecycle_builtin_template(kind, lang));
+}
+
+size_t lifecycle_without_prompts(struct db *db, const char *md, struct buf *out)
+{
+	static const char *const kinds[] = {"procedure", "lesson", "reference"};
+	static const char *const langs[] = {"es", "en"};
+	struct prompts p = PROMPTS_INIT;
+	size_t removed;
+
+	/* Every kind's, in both languages, the managers' and the built-in
+	 * ones: the kind select may have changed after the text was filled
+	 * in, and a template may have changed while the form was open. */
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t l = 0; l < 2; l++) {
+			char *t = lifecycle_template(db, kinds[k], langs[l]);
+			prompts_add(&p, t);
+			free(t);
+			prompts_add(&p, lifecycle_builtin_template(kinds[k], langs[l]));
+		}
+	}
+	removed = prompts_strip(&p, md, strlen(md), out);
+	prompts_free(&p);
+	return removed;
 }
 
 void lifecycle_audit(struct req *r, const char *action, const char *target,

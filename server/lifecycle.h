@@ -24,6 +24,11 @@ char *lifecycle_template(struct db *db, const char *kind, const char *lang);
 /* The built-in starting text (static; "" for kinds without one). */
 const char *lifecycle_builtin_template(const char *kind, const char *lang);
 
+/* Append md to out without the lines any template left as guidance for
+ * the writer (prompts.h): what a new page's first save stores. Lines the
+ * writer typed are kept byte for byte. Returns how many lines went. */
+size_t lifecycle_without_prompts(struct db *db, const char *md, struct buf *out);
+
 /* A lesson's structured fields as submitted (form or JSON). */
 struct lesson_in {
 	bool given;              /* any lesson field was submitted */

@@ -1088,3 +1088,35 @@ out:
 		md_result_free(out);
 	return rc;
 }
+
+int markdown_paragraphs(const char *md, size_t len, md_paragraph_fn fn, void *ctx)
+{
+	struct buf fixed = BUF_INIT;
+	cmark_parser *parser = NULL;
+	cmark_node *doc = NULL, *n;
+	bool autolink, table;
+	int rc = -1;
+
+	if (len > MD_MAX_INPUT || !text_utf8_valid(md, len))
+		return -1;
+	pthread_once(&init_once, init);
+	/* The guard escapes inside lines and never adds one, so the line
+	 * numbers still point into md. */
+	if (guard_scan(md, len, &autolink, &table, &fixed)) {
+		md = fixed.data;
+		len = fixed.len;
+	}
+	if (buf_error(&fixed) || parse(md, len, false, table, &parser, &doc) < 0)
+		goto out;
+	for (n = cmark_node_first_child(doc); n; n = cmark_node_next(n))
+		if (cmark_node_get_type(n) == CMARK_NODE_PARAGRAPH)
+			fn(ctx, cmark_node_get_start_line(n), cmark_node_get_end_line(n));
+	rc = 0;
+out:
+	if (doc)
+		cmark_node_free(doc);
+	if (parser)
+		cmark_parser_free(parser);
+	buf_free(&fixed);
+	return rc;
+}

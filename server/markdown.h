@@ -75,4 +75,15 @@ int markdown_render(const char *md, size_t len, md_exists_fn exists,
 /* Release everything in r and leave it empty; safe to call twice. */
 void md_result_free(struct md_result *r);
 
+/* Callback: a top-level paragraph spans source lines first..last
+ * (1-based, inclusive). ctx is passed through. */
+typedef void (*md_paragraph_fn)(void *ctx, int first, int last);
+
+/* Call fn for each top-level paragraph of md[0..len), in order: what is
+ * neither a heading, list, table, quote, code, break nor HTML (as
+ * markdown_render would parse it). Returns 0, or -1 when len exceeds
+ * MD_MAX_INPUT, md is not valid UTF-8, or on internal failure. Safe to
+ * call from several threads at once. */
+int markdown_paragraphs(const char *md, size_t len, md_paragraph_fn fn, void *ctx);
+
 #endif

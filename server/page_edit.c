@@ -4,7 +4,10 @@
  *
  * Nothing is ever lost here: a save with a stale base revision writes
  * nothing and answers 409 with both texts (the user's intact); an invalid
- * field answers 400 with the form as it was typed.
+ * field answers 400 with the form as it was typed. A new page starts from
+ * its kind's template; the template's questions that are still there when
+ * it is first saved are not stored (lifecycle_without_prompts), and no
+ * line the writer typed is touched.
  */
 #include "buf.h"
 #include "db.h"
@@ -54,6 +57,15 @@ static int edit_form(struct req *r, int status, json_t *f, const char *error_key
 	const char *kind = json_string_value(json_object_get(f, "kind"));
 
 	json_object_set_new(f, "kinds", kind_options(r, kind ? kind : "procedure"));
+	if (json_is_true(json_object_get(f, "is_new"))) {
+		/* The text holds a template's questions (at first, or still
+		 * after an error): the form says they will not be published. */
+		const char *md = json_string_value(json_object_get(f, "markdown"));
+		struct buf rest = BUF_INIT;
+		json_object_set_new(f, "has_prompts", json_boolean(
+			md && lifecycle_without_prompts(r->db, md, &rest) > 0));
+		buf_free(&rest);
+	}
 	if (error_key)
 		json_object_set_new(c, "error", json_string(http_msg(r, error_key)));
 	json_object_set(c, "title", json_object_get(f, "heading"));
@@ -121,7 +133,7 @@ int page_new_save(struct req *r)
 	json_t *f = form_from_request(r);
 	const char *kind = valid_kind(http_form(r, "kind"));
 	bool publish = http_form(r, "publish") != NULL && r->role >= ROLE_EDITOR;
-	struct buf loc = BUF_INIT;
+	struct buf loc = BUF_INIT, md = BUF_INIT;
 	int status;
 
 	json_object_set_new(f, "is_new", json_true());
@@ -157,7 +169,13 @@ int page_new_save(struct req *r)
 			return edit_form(r, 400, f, lerr);
 		}
 	}
+	/* The template's questions are guidance, not text: those left as
+	 * they were go now (the form after an error still shows them, as
+	 * typed, from f). */
+	lifecycle_without_prompts(r->db, in.markdown, &md);
+	in.markdown = md.data;
 	pages_save(r->db, &in, &res);
+	buf_free(&md);
 	if (res.status != SAVE_CREATED) {
 		lifecycle_lesson_form(r, f, NULL);
 		return save_error(r, &res, f);
