@@ -954,7 +954,9 @@ void md_result_free(struct md_result *r)
 /* Copy cmark's HTML, hiding task-list checkboxes from assistive
  * technology: they are disabled, unlabelled decoration (the item's text is
  * the content), and an unlabelled input is an accessibility error; a done
- * item says so with a hidden check mark instead. The
+ * item says so with a hidden check mark instead. (oficio.css draws them as
+ * marks; oficio.js makes them the reader's own checklist, labelled, in her
+ * browser: the stored HTML stays the same for everyone.) The
  * strings are cmark's own output; user text can never contain them raw
  * because the renderer escapes '<'. */
 static const char box[] = "<input type=\"checkbox\"";

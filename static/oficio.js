@@ -9,6 +9,8 @@
  *  - form[data-dirty]: warns before leaving with unsaved text.
  *  - textarea[data-upload]: files dropped or pasted on the editor's text
  *    are uploaded through the API and referenced at the cursor.
+ *  - .content[data-steps]: a page's task lists become the reader's own
+ *    checklist, kept in this browser (localStorage) until the day ends.
  *
  * No framework, no inline handlers (CSP forbids inline script), no
  * third-party requests. Loaded with `defer`, so the DOM is ready.
@@ -350,6 +352,139 @@
 	}
 
 	if (window.XMLHttpRequest) each('textarea[data-upload], textarea[data-upload-later]', dropUpload);
+
+	/* A procedure's checklist, for whoever follows it at the counter.
+	 * Rendered, its boxes are static marks (disabled, hidden from
+	 * assistive technology; oficio.css draws them as bullets). Here each
+	 * becomes a real checkbox labelled by its step, the step's text a
+	 * large target, so the reader can tick her way through and keep her
+	 * place when a customer interrupts. Ticking is hers alone: it never
+	 * reaches the server (the page, its revisions and its cached HTML are
+	 * the same for everyone), it is kept in this browser under the page's
+	 * slug and revision (a new revision starts clean), and it is forgotten
+	 * when the day changes or with the button after each list. */
+	function steps(content) {
+		var key = 'oficio.steps:' + content.getAttribute('data-steps');
+		var boxes = content.querySelectorAll('li > input[type=checkbox], li > p > input[type=checkbox]');
+		var lists = [];
+		var BLOCK = /^(UL|OL|P|DIV|TABLE|PRE|BLOCKQUOTE|H[1-6]|HR|DL|FIGURE)$/;
+
+		if (!boxes.length) return;
+
+		function today() {
+			var d = new Date();
+			return d.getFullYear() + '-' + (d.getMonth() + 1) + '-' + d.getDate();
+		}
+
+		/* Storage may be full, disabled or private: ticks then last as
+		 * long as the page, which is still a working checklist. */
+		function load() {
+			try {
+				var j = JSON.parse(localStorage.getItem(key) || 'null');
+				return j && j.day === today() && j.on.length === boxes.length ? j.on : null;
+			} catch (e) { return null; }
+		}
+
+		function state(b) { return b.checked ? '1' : '0'; }
+		function authored(b) { return b.defaultChecked ? '1' : '0'; }
+
+		function save() {
+			var on = '', mine = false;
+			Array.prototype.forEach.call(boxes, function (b) {
+				on += state(b);
+				mine = mine || state(b) !== authored(b);
+			});
+			try {
+				if (mine) localStorage.setItem(key, JSON.stringify({ day: today(), on: on }));
+				else localStorage.removeItem(key);
+			} catch (e) { /* see load */ }
+		}
+
+		/* Yesterday's ticks, on any page, go. */
+		try {
+			for (var i = localStorage.length - 1; i >= 0; i--) {
+				var k = localStorage.key(i);
+				if (!k || k.indexOf('oficio.steps:') !== 0) continue;
+				var j = null;
+				try { j = JSON.parse(localStorage.getItem(k)); } catch (e) { j = null; }
+				if (!j || j.day !== today()) localStorage.removeItem(k);
+			}
+		} catch (e) { /* see load */ }
+
+		var saved = load();
+		Array.prototype.forEach.call(boxes, function (b, n) {
+			var label = document.createElement('label');
+			var next = b.nextSibling, mark = null;
+
+			b.disabled = false;
+			b.removeAttribute('aria-hidden');
+			b.id = '_step' + (++uid);
+			/* The hidden check mark said "done" for a static mark; the
+			 * box says it now. */
+			if (next && next.nodeType === 1 && next.classList.contains('vh')) {
+				mark = next;
+				next = next.nextSibling;
+				mark.parentNode.removeChild(mark);
+			}
+			label.htmlFor = b.id;
+			while (next && !(next.nodeType === 1 && BLOCK.test(next.nodeName))) {
+				var after = next.nextSibling;
+				label.appendChild(next);
+				next = after;
+			}
+			if (!label.textContent.trim() && next && next.nodeName === 'P') {
+				/* A loose list item: the box, then its text in a paragraph. */
+				while (next.firstChild) label.appendChild(next.firstChild);
+				next.appendChild(label);
+			} else {
+				b.parentNode.insertBefore(label, next);
+			}
+			if (!label.textContent.trim())
+				b.setAttribute('aria-label', content.getAttribute('data-steps-unnamed').replace('{n}', n + 1));
+			if (saved) b.checked = saved.charAt(n) === '1';
+			b.addEventListener('change', function () { save(); bars(); });
+			var list = b.closest('ul, ol');
+			if (list && lists.indexOf(list) < 0) lists.push(list);
+		});
+
+		/* After each outermost list: what the ticks are, and a way to
+		 * start again (shown once something is ticked). */
+		var resets = [];
+		lists.forEach(function (list) { list.classList.add('checklist'); });
+		lists.forEach(function (list) {
+			if (list.parentNode.closest('.checklist')) return;
+			var bar = document.createElement('p');
+			var note = document.createElement('small');
+			var btn = document.createElement('button');
+			bar.className = 'checklist-bar';
+			note.textContent = content.getAttribute('data-steps-note');
+			btn.type = 'button';
+			btn.textContent = content.getAttribute('data-steps-reset');
+			btn.addEventListener('click', function () {
+				Array.prototype.forEach.call(list.querySelectorAll('input[type=checkbox]'), function (b) {
+					b.checked = b.defaultChecked;
+				});
+				save();
+				bars();
+			});
+			bar.appendChild(note);
+			bar.appendChild(btn);
+			list.parentNode.insertBefore(bar, list.nextSibling);
+			resets.push([list, btn]);
+		});
+
+		function bars() {
+			resets.forEach(function (r) {
+				var mine = Array.prototype.some.call(r[0].querySelectorAll('input[type=checkbox]'), function (b) {
+					return b.checked !== b.defaultChecked;
+				});
+				r[1].hidden = !mine;
+			});
+		}
+		bars();
+	}
+
+	each('.content[data-steps]', steps);
 
 	/* Nothing lost: ask before leaving an editor with changes (on the
 	 * conflict page the text is unsaved from the start). */

@@ -14,6 +14,7 @@ import { headerSearch } from './journeys/search.mjs';
 import { lifecycle } from './journeys/lifecycle.mjs';
 import { onboarding } from './journeys/onboarding.mjs';
 import { attachments } from './journeys/attachments.mjs';
+import { checklist } from './journeys/checklist.mjs';
 
 // The server most journeys share, with its users made by the CLI.
 const shared = {
@@ -27,6 +28,8 @@ test('foundation: log in, write a procedure, edit, history, diff, log out (es, p
 	(t) => foundation(t, shared));
 test('first-admin setup from the link the server prints', (t) => firstAdmin(t));
 test('search from the header box', (t) => headerSearch(t, shared));
+test('checklist: staff tick a procedure\'s steps on a phone, kept in their browser only (es)',
+	(t) => checklist(t, shared));
 test('lifecycle: a lesson challenges its procedure, a manager approves it and updates the procedure (es)',
 	(t) => lifecycle(t));
 test('onboarding: a new hire reads her path to 100 %, a manager hands a leaver\'s pages over',
