@@ -1,8 +1,9 @@
 /*
  * onboarding.c - the hooks issue 7 adds to other modules' code paths:
- * the per-reader part of a page view, the "my paths" part of /me, and
- * automatic path assignment for new users. Each is one call from its
- * host (page_view.c, me.c, auth.c) so the hosts stay unaware of paths.
+ * the per-reader part of a page view, the "my paths" part of /me, the
+ * path to go on with on the home page, and automatic path assignment for
+ * new users. Each is one call from its host (page_view.c, me.c, auth.c)
+ * so the hosts stay unaware of paths.
  */
 #include "onboarding.h"
 
@@ -12,6 +13,8 @@
 #include "http.h"
 #include "paths.h"
 #include "role.h"
+#include "svg.h"
+#include "view.h"
 #include "views.h"
 
 #include <errno.h>
@@ -44,6 +47,109 @@ void onboarding_me(struct req *r, json_t *ctx)
 	json_object_set_new(ctx, "reconfirm", pending);
 	json_object_set_new(ctx, "to_confirm", required);
 	json_object_set_new(ctx, "can_report", json_boolean(r->role >= ROLE_MANAGER));
+}
+
+/* The first due date among p's items not done ("YYYY-MM-DD" sorts as
+ * the date), or NULL when none of them has one. */
+static const char *first_due(json_t *p)
+{
+	const char *first = NULL, *d;
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(json_object_get(p, "items"), i, it) {
+		if (json_is_true(json_object_get(it, "is_done")))
+			continue;
+		d = json_string_value(json_object_get(it, "due_on"));
+		if (d && (!first || strcmp(d, first) < 0))
+			first = d;
+	}
+	return first;
+}
+
+/* Whether path a is more pressing than b: a due date before b's (one
+ * with a date before one without), else less of it done. */
+static bool sooner(json_t *a, json_t *b)
+{
+	const char *da = first_due(a), *db = first_due(b);
+	long long na = json_integer_value(json_object_get(a, "done")),
+		  ta = json_integer_value(json_object_get(a, "total")),
+		  nb = json_integer_value(json_object_get(b, "done")),
+		  tb = json_integer_value(json_object_get(b, "total"));
+
+	if (da || db)
+		return da && (!db || strcmp(da, db) < 0);
+	return na * tb < nb * ta;
+}
+
+/* Of uid's paths not finished (paths_mine), the one with the first due
+ * date among its pages not done, else the one least done (title order
+ * breaks ties), without its items and description, plus more: how many
+ * others are not finished; {} when uid has none to finish. */
+static json_t *pick_path(struct req *r, long long uid)
+{
+	json_t *mine = paths_mine(r, uid), *best = NULL, *out = json_object(), *p;
+	size_t i;
+	long long open = 0;
+
+	json_array_foreach(mine, i, p) {
+		if (!json_is_object(json_object_get(p, "next")))
+			continue;
+		open++;
+		if (!best || sooner(p, best))
+			best = p;
+	}
+	if (best) {
+		json_object_update(out, best);
+		json_object_del(out, "items");
+		json_object_del(out, "description");
+		json_object_set_new(out, "more", json_integer(open - 1));
+	}
+	json_decref(mine);
+	return out;
+}
+
+/* The home page's path (pick_path) with its words in r's language:
+ * read_text "3 de 8 leídas", more_text for the others on /me. */
+static json_t *home_path(struct req *r)
+{
+	static const char *const keys[] = {"done", "total"};
+	json_t *p = pick_path(r, r->uid);
+	long long vals[2], more;
+	struct buf t = BUF_INIT;
+
+	if (!json_object_size(p))
+		return p;
+	vals[0] = json_integer_value(json_object_get(p, "done"));
+	vals[1] = json_integer_value(json_object_get(p, "total"));
+	svg_format(&t, http_msg(r, "home.path_read"), 2, keys, vals);
+	json_object_set_new(p, "read_text", json_string(t.data));
+	more = json_integer_value(json_object_get(p, "more"));
+	if (more > 0) {
+		buf_reset(&t);
+		view_count(&t, http_msg(r, more == 1 ? "home.path_more_one" : "home.path_more"), more);
+		json_object_set_new(p, "more_text", json_string(t.data));
+	}
+	buf_free(&t);
+	return p;
+}
+
+void onboarding_home(struct req *r, json_t *ctx)
+{
+	struct buf key = BUF_INIT;
+	json_t *p;
+
+	if (!r->uid)
+		return;
+	/* Per person and language; every write bumps the cache generation,
+	 * a read confirmation too, so the block moves on at the next view. */
+	buf_printf(&key, "home_path\x1f%lld\x1f%s", r->uid, r->lang);
+	p = view_cached(r, key.data, home_path);
+	buf_free(&key);
+	if (json_object_size(p))
+		json_object_set_new(ctx, "my_path", p);
+	else
+		json_decref(p);
 }
 
 int onboarding_auto_assign(struct db *db, long long uid, int role)

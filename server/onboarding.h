@@ -31,6 +31,15 @@ void onboarding_tools(struct req *r, const char *slug, struct buf *out);
  * confirmations to the page context (template me_paths.html). */
 void onboarding_me(struct req *r, json_t *ctx);
 
+/* page_home: the path this reader should go on with, as ctx.my_path
+ * {id, title, progress, next, read_text, more_text} for home_path.html:
+ * of their paths not finished, the one due soonest, else the least done;
+ * more_text counts the others (on /me). Nothing for anonymous readers or
+ * people with no path to finish. Kept per person in the thread's cache
+ * until the next write (a read confirmation is one), so most views of
+ * the home page cost no query for it. */
+void onboarding_home(struct req *r, json_t *ctx);
+
 /* auth_create_user: assign every path marked for role to the new user
  * uid (in the caller's transaction, if any). Returns 0 or -1. */
 int onboarding_auto_assign(struct db *db, long long uid, int role);

@@ -323,6 +323,7 @@ int page_home(struct req *r)
 	json_object_set_new(c, "tags", view_tags(r));
 	json_object_set_new(c, "is_home", json_true());
 	lifecycle_home(r, c);
+	onboarding_home(r, c);
 	return http_page(r, 200, "home", c);
 }
 

@@ -229,43 +229,61 @@ void view_mark_selected(json_t *arr, const char *value)
 	}
 }
 
-/* A list pages.c counts over every visible page (fn), from the thread's
- * cache until the next write (cache.h): the home, browse and search pages
- * show the categories and tags on every view, and counting them read all
- * 20,000 pages of a large instance (1.5 ms, a search's whole time). The
- * key holds what visibility depends on: the role, and below editor the
- * user, who sees their own drafts. */
-static json_t *cached_counts(struct req *r, const char *what,
-			     json_t *(*fn)(struct db *, int, long long))
+json_t *view_cached(struct req *r, const char *key, json_t *(*fill)(struct req *r))
 {
-	struct buf key = BUF_INIT;
 	struct cache_hit hit;
 	uint64_t gen = cache_generation();
 	int64_t now = db_now();
-	json_t *a = NULL;
+	json_t *v = NULL;
 	char *js;
+
+	if (cache_get(http_cache(r), key, now, &hit))
+		v = json_loadb(hit.body, hit.blen, 0, NULL);
+	if (!v) {
+		v = fill(r);
+		js = json_dumps(v, JSON_COMPACT);
+		if (js)
+			cache_put(http_cache(r), key, gen, now, "", 0, js, strlen(js));
+		free(js);
+	}
+	return v;
+}
+
+/* A list pages.c counts over every visible page, from the thread's cache
+ * until the next write: the home, browse and search pages show the
+ * categories and tags on every view, and counting them read all 20,000
+ * pages of a large instance (1.5 ms, a search's whole time). The key
+ * holds what visibility depends on: the role, and below editor the user,
+ * who sees their own drafts. */
+static json_t *cached_counts(struct req *r, const char *what,
+			     json_t *(*fill)(struct req *r))
+{
+	struct buf key = BUF_INIT;
+	json_t *a;
 
 	buf_printf(&key, "%s\x1f%d\x1f%lld", what, r->role,
 		   r->role >= ROLE_EDITOR ? 0LL : r->uid);
-	if (cache_get(http_cache(r), key.data, now, &hit))
-		a = json_loadb(hit.body, hit.blen, 0, NULL);
-	if (!a) {
-		a = fn(r->db, r->role, r->uid);
-		js = json_dumps(a, JSON_COMPACT);
-		if (js)
-			cache_put(http_cache(r), key.data, gen, now, "", 0, js, strlen(js));
-		free(js);
-	}
+	a = view_cached(r, key.data, fill);
 	buf_free(&key);
 	return a;
 }
 
+static json_t *categories(struct req *r)
+{
+	return pages_categories(r->db, r->role, r->uid);
+}
+
+static json_t *tags(struct req *r)
+{
+	return pages_tags(r->db, r->role, r->uid);
+}
+
 json_t *view_categories(struct req *r)
 {
-	return cached_counts(r, "categories", pages_categories);
+	return cached_counts(r, "categories", categories);
 }
 
 json_t *view_tags(struct req *r)
 {
-	return cached_counts(r, "tags", pages_tags);
+	return cached_counts(r, "tags", tags);
 }

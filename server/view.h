@@ -48,6 +48,13 @@ json_t *view_options(struct req *r, const char *prefix, const char *const *value
 /* Set "selected" on the element of [{name,...}] whose name is value. */
 void view_mark_selected(json_t *arr, const char *value);
 
+/* What fill(r) makes, kept as JSON in the thread's fragment cache under
+ * key until the next write or CACHE_TTL (cache.h): for what a hot page
+ * shows on every view and only a write changes. key must name everything
+ * the result depends on (role, user, language). A new reference the
+ * caller owns; fill must return an object or an array. */
+json_t *view_cached(struct req *r, const char *key, json_t *(*fill)(struct req *r));
+
 /* pages_categories and pages_tags for r's role and user, kept in the
  * thread's cache until the next write; a new array the caller owns. */
 json_t *view_categories(struct req *r);

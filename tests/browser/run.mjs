@@ -12,7 +12,7 @@ import { foundation, TITLE } from './journeys/foundation.mjs';
 import { firstAdmin } from './journeys/setup.mjs';
 import { headerSearch } from './journeys/search.mjs';
 import { lifecycle } from './journeys/lifecycle.mjs';
-import { onboarding } from './journeys/onboarding.mjs';
+import { handover, onboarding } from './journeys/onboarding.mjs';
 import { attachments } from './journeys/attachments.mjs';
 import { checklist } from './journeys/checklist.mjs';
 
@@ -32,8 +32,10 @@ test('checklist: staff tick a procedure\'s steps on a phone, kept in their brows
 	(t) => checklist(t, shared));
 test('lifecycle: a lesson challenges its procedure, a manager approves it and updates the procedure (es)',
 	(t) => lifecycle(t));
-test('onboarding: a new hire reads her path to 100 %, a manager hands a leaver\'s pages over',
+test('onboarding: a new hire finds her path on the home page and reads it to 100 % (phone)',
 	(t) => onboarding(t));
+test('handover: a manager hands a leaver\'s pages over, then the reports',
+	(t) => handover(t));
 test('attachments: drop an image on the editor, a refused file, the image in the page (es)',
 	(t) => attachments(t, shared));
 

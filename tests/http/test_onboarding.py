@@ -102,6 +102,31 @@ def bar_percent(body):
     return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
 
 
+def home_path(c):
+    """The path block of c's home page: {"path", "read", "next", "more"} (the
+    path's link, "N de M leídas", the next page's link, the link to /me),
+    or None when the page has none."""
+    body = status(c.get("/"), 200).text
+    m = re.search(r'<section class="homepath".*?</section>', body, re.S)
+    if not m:
+        return None
+    b = m.group(0)
+    path = re.search(r'<h2[^>]*>.*?<a href="(/paths/\d+)">', b, re.S)
+    read = re.search(r'(\d+ de \d+ leídas)', b)
+    nxt = re.search(r'<p class="next">.*?<a [^>]*href="(/p/[^"]+)"', b, re.S)
+    more = re.search(r'<a href="/me">([^<]*)</a>', b)
+    return {"path": path and path.group(1), "read": read and read.group(1),
+            "next": nxt and nxt.group(1), "more": more and more.group(1)}
+
+
+def warm_home(c, expect):
+    """Ask for the home page a few times (each server thread keeps its own
+    cache of the block), checking it is expect every time."""
+    for _ in range(4):
+        got = home_path(c)
+        check(got == expect, "home: %r, expected %r", got, expect)
+
+
 def test_new_hire_sees_zero(srv):
     check(progress(srv) == (0, 3, 0), "start: %r", progress(srv))
     r = status(S["nina"].get("/me"), 200)
@@ -114,6 +139,24 @@ def test_new_hire_sees_zero(srv):
     # Someone without the path, on a page that requires nothing: no box.
     r = status(S["rita"].get("/p/apertura-de-caja"), 200)
     check("/ack" not in r.text, "a reader outside the path sees no confirmation box")
+
+
+def test_home_shows_the_path(srv):
+    # The new hire lands on the home page: her path, 0 of 3 read, and the
+    # first page to read, without having to know about /me.
+    path = "/paths/%d" % S["path"]
+    warm_home(S["nina"], {"path": path, "read": "0 de 3 leídas", "next": "/p/apertura-de-caja",
+                          "more": None})
+    body = status(S["nina"].get("/"), 200).text
+    check("Primera semana en caja" in body, "the path's name on the home page")
+    check(bar_percent(body) == (0, 3, 0), "the home page's bar: %r", bar_percent(body))
+    en = status(S["nina"].get("/?lang=en"), 200).text
+    check("0 of 3 read" in en and "Your path:" in en, "the block in English")
+    if ensure_tidy():
+        tidy(body)
+    # People without a path, whatever their role, see no block.
+    for who in ("rita", "mara", "edu"):
+        check(home_path(S[who]) is None, "%s has no path but sees a block", who)
 
 
 def test_progress_to_100(srv):
@@ -133,6 +176,12 @@ def test_progress_to_100(srv):
             # Two of three read: 67 % (rounded), in the bar as in the API.
             me = status(n.get("/me"), 200).text
             check(bar_percent(me) == (2, 3, 67), "/me bar at 2 of 3: %r", bar_percent(me))
+        # The home page moves on at once (its block is cached until a write).
+        if i < 2:
+            warm_home(n, {"path": "/paths/%d" % S["path"], "read": "%d de 3 leídas" % (i + 1),
+                          "next": "/p/" + list(PAGES)[i + 1], "more": None})
+        else:
+            warm_home(n, None)
         after = status(n.get("/p/" + slug), 200)
         check("confirmaste la revisión 1" in after.text, "the page should say it was confirmed")
         check('action="/p/%s/ack"' % slug not in after.text, "no button once confirmed")
@@ -266,6 +315,49 @@ def test_paths_list_and_html_form(srv):
     status(S["nina"].get("/paths/%d" % pid), 200)
     status(S["nina"].get("/paths/999"), 404)
     status(S["nina"].get("/paths/abc"), 404)
+
+
+def ack_current(c, slug):
+    rev = status(c.api("GET", "/api/v1/pages/" + slug), 200).json()["rev"]
+    status(c.api("POST", "/api/v1/pages/%s/ack" % slug, {"rev": rev}), 200)
+
+
+def test_home_with_several_paths(srv):
+    # Olga, new staff, gets "Bienvenida" (no due dates) by her role, and a
+    # manager gives her "Garantías y cierre" with a page due in 2 days.
+    srv.add_user("olga", "staff", display="Olga")
+    o = srv.client()
+    redirect_to(o.login("olga"), "/")
+    bienvenida = srv.scalar("SELECT id FROM paths WHERE title = 'Bienvenida'")
+    g = status(S["mara"].api("POST", "/api/v1/paths", {
+        "title": "Garantías y cierre",
+        "items": [{"page": "cierre-de-caja", "due_days": 2}, "hoja-de-reclamaciones"]}), 201).json()["id"]
+    status(S["mara"].api("POST", "/api/v1/paths/%d/assign" % g, {"user": "olga"}), 200)
+    # The one with a date comes first; the other is on /me.
+    warm_home(o, {"path": "/paths/%d" % g, "read": "0 de 2 leídas", "next": "/p/cierre-de-caja",
+                  "more": "Tienes 1 itinerario más sin terminar: está en tu página."})
+    body = status(o.get("/"), 200).text
+    check("plazo:" in body, "the next page's due date on the home page")
+    if ensure_tidy():
+        tidy(body)
+    # Its dated page read, neither has a date left: the least done comes first.
+    ack_current(o, "cierre-de-caja")
+    warm_home(o, {"path": "/paths/%d" % bienvenida, "read": "0 de 1 leídas",
+                  "next": "/p/apertura-de-caja",
+                  "more": "Tienes 1 itinerario más sin terminar: está en tu página."})
+    ack_current(o, "apertura-de-caja")
+    warm_home(o, {"path": "/paths/%d" % g, "read": "1 de 2 leídas",
+                  "next": "/p/hoja-de-reclamaciones", "more": None})
+    ack_current(o, "hoja-de-reclamaciones")
+    warm_home(o, None)
+    # A significant change makes a read page pending again: the block is back.
+    md = PAGES["hoja-de-reclamaciones"][1] + "Y anotarlo en el registro.\n"
+    rev = status(S["edu"].api("GET", "/api/v1/pages/hoja-de-reclamaciones"), 200).json()["rev"]
+    status(S["edu"].api("PUT", "/api/v1/pages/hoja-de-reclamaciones",
+                        {"title": "Hoja de reclamaciones", "markdown": md, "base_rev": rev,
+                         "significant": True}), 200)
+    warm_home(o, {"path": "/paths/%d" % g, "read": "1 de 2 leídas",
+                  "next": "/p/hoja-de-reclamaciones", "more": None})
 
 
 def test_pages_are_valid_html(srv):

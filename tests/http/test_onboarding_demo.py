@@ -88,3 +88,23 @@ def test_new_hire_logs_in_with_demo_password(srv):
           re.findall(r'<p class="none">[^<]*', me))
     page = status(c.get("/p/apertura-de-caja"), 200).text
     check('class="d-add"' in page, "the page shows what changed since her confirmation")
+
+
+def test_new_hire_home_shows_her_path(srv):
+    # Sofía lands on the home page: her path, how far she is and the page
+    # to read now, the same as /me says; Pedro has no path and sees none.
+    c = srv.client()
+    redirect_to(c.login("sofia", "demo1234"), "/")
+    home = status(c.get("/"), 200).text
+    block = re.search(r'<section class="homepath".*?</section>', home, re.S)
+    check(block, "no path block on the new hire's home page")
+    b = block.group(0)
+    pid = srv.scalar("SELECT id FROM paths WHERE title = 'Primera semana en caja'")
+    check('<a href="/paths/%d">Primera semana en caja</a>' % pid in b, "the path's link: %s", b)
+    check("2 de 6 leídas" in b, "her count: %s", b)
+    check('href="/p/apertura-de-caja">Apertura de caja</a>' in b, "the page to read now: %s", b)
+    me = status(c.get("/me"), 200).text
+    check('Ahora toca: <a href="/p/apertura-de-caja">' in me, "/me names another next page")
+    p = srv.client()
+    redirect_to(p.login("pedro", "demo1234"), "/")
+    check('class="homepath"' not in status(p.get("/"), 200).text, "Pedro has no path but a block")

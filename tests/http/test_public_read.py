@@ -37,6 +37,7 @@ def test_anonymous_reads_published_pages(srv):
     check('href="/p/horario"' in r.text, "the home page does not list the published page")
     check("borrador-secreto" not in r.text and "Borrador secreto" not in r.text,
           "the home page lists a draft to anonymous visitors")
+    check('class="homepath"' not in r.text, "an anonymous visitor sees a path block")
     r = status(anon.get("/p/horario"), 200)
     check("Horario" in parse(r.text).h1 and "de 9 a 21" in r.text, "the page is not shown")
     status(anon.get("/p/horario/history"), 200)

@@ -1,9 +1,12 @@
-// Journey: onboarding and handover (issue 7). A manager makes the path
-// "Primera semana en caja" and gives it to a new hire; the new hire, on
-// her phone, reads each page, presses "Leído y entendido" and watches the
-// bar fill to 100 %. Then the manager marks a colleague's departure, sees
-// what he owns and alone wrote, passes it all to his successor in one
-// step and creates the handover checklist; and looks at the reports.
+// Journeys: onboarding and handover (issue 7), each on its own server
+// with the same team and three pages.
+// Onboarding: a manager makes the path "Primera semana en caja" and gives
+// it to a new hire; the new hire, on her phone, finds it on the home page
+// she lands on, reads each page, presses "Leído y entendido" and watches
+// the bar fill to 100 %.
+// Handover: the manager marks a colleague's departure, sees what he owns
+// and alone wrote, passes it all to his successor in one step and creates
+// the handover checklist; and looks at the reports.
 // Screenshots of each step; axe on every page visited.
 import { Server } from '../lib/server.mjs';
 import { DESKTOP, PHONE, assert, checkA11y, expectURL, expectVisible } from '../lib/harness.mjs';
@@ -41,18 +44,22 @@ async function barLabel(scope) {
 	return bar.getAttribute('aria-label');
 }
 
+async function startTeam(t, srv) {
+	await t.step('start a server with a team and three pages', async () => {
+		for (const u of [MANAGER, EDITOR, HIRE, LEAVER, SUCCESSOR])
+			await srv.addUser(u.username, u.role, u.name);
+		await srv.start();
+		for (const p of PAGES) {
+			const { stdout } = await srv.cli(['token', 'create', p[2].username]);
+			await putPage(srv, stdout.trim().split('\n').pop(), p);
+		}
+	});
+}
+
 export async function onboarding(t) {
 	const srv = new Server();
 	try {
-		await t.step('start a server with a team and three pages', async () => {
-			for (const u of [MANAGER, EDITOR, HIRE, LEAVER, SUCCESSOR])
-				await srv.addUser(u.username, u.role, u.name);
-			await srv.start();
-			for (const p of PAGES) {
-				const { stdout } = await srv.cli(['token', 'create', p[2].username]);
-				await putPage(srv, stdout.trim().split('\n').pop(), p);
-			}
-		});
+		await startTeam(t, srv);
 
 		const boss = await t.page(DESKTOP);
 		await t.step('the manager creates the path', async () => {
@@ -80,8 +87,20 @@ export async function onboarding(t) {
 		});
 
 		const phone = await t.page(PHONE);
-		await t.step('the new hire sees her path at 0 % on her phone', async () => {
+		await t.step('the new hire lands on the home page and sees her path there', async () => {
 			await login(phone, srv, HIRE.username);
+			const block = phone.getByRole('region', { name: `Tu itinerario: ${PATH}` });
+			await expectVisible(block.getByText('0 de 3 leídas'), 'the count on the home page');
+			const label = await barLabel(block);
+			assert(label.startsWith('0 de 3'), `the home page's bar should start at 0 of 3, says "${label}"`);
+			await expectVisible(block.getByRole('link', { name: 'Apertura de caja', exact: true }),
+				'the first page to read, on the home page');
+			await expectVisible(block.getByRole('link', { name: PATH, exact: true }), 'the link to the path');
+			await t.shot(phone, 'home with the path at 0 (phone)');
+			await checkA11y(phone, 'home (new hire, phone)');
+		});
+
+		await t.step('the new hire sees her path at 0 % on her phone', async () => {
 			await phone.goto(srv.url('/me'));
 			const label = await barLabel(phone.getByRole('region', { name: 'Mis itinerarios' }));
 			assert(label.startsWith('0 de 3'), `the bar should start at 0 of 3, says "${label}"`);
@@ -119,6 +138,11 @@ export async function onboarding(t) {
 			await expectVisible(phone.getByText('Todo leído y entendido'), 'the all-done message');
 			await t.shot(phone, 'me at 100 (phone)');
 			await checkA11y(phone, 'me at 100 (phone)');
+			await phone.goto(srv.url('/'));
+			await expectVisible(phone.getByRole('heading', { level: 1, name: '¿Qué necesitas resolver?' }),
+				'the home page');
+			const left = await phone.getByRole('region', { name: /^Tu itinerario/ }).count();
+			assert(left === 0, 'the home page still shows a finished path');
 		});
 
 		await t.step('the manager sees her at 100 %', async () => {
@@ -127,8 +151,19 @@ export async function onboarding(t) {
 			assert(label.includes('(100 %)'), `the manager's table says "${label}"`);
 			await t.shot(boss, 'path with the new hire at 100');
 		});
+	} finally {
+		await srv.stop();
+	}
+}
 
+export async function handover(t) {
+	const srv = new Server();
+	try {
+		await startTeam(t, srv);
+
+		const boss = await t.page(DESKTOP);
 		await t.step('the manager marks a departure', async () => {
+			await login(boss, srv, MANAGER.username);
 			await boss.goto(srv.url('/reports/handover'));
 			await checkA11y(boss, 'handover picker');
 			await boss.getByLabel('Persona', { exact: true }).selectOption({ label: `${LEAVER.name} (${LEAVER.username})` });
