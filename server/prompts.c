@@ -61,6 +61,32 @@ static void on_paragraph(void *ctx, int first, int last)
 	}
 }
 
+/* Whether s[0..n) (trimmed) is a list item with nothing in it: a marker
+ * ("-", "*", "+", "1.", "1)"), and at most an empty task box ("[ ]"). A
+ * template's "- [ ] " is a step to fill in; left as it is, it published
+ * an empty step (a checkbox with no text). */
+static bool empty_item(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n && (s[0] == '-' || s[0] == '*' || s[0] == '+')) {
+		i = 1;
+	} else {
+		while (i < n && i < 9 && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == 0 || i == n || (s[i] != '.' && s[i] != ')'))
+			return false;
+		i++;
+	}
+	if (i == n)
+		return true;
+	if (s[i] != ' ' && s[i] != '\t')
+		return false;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return n - i == 3 && memcmp(s + i, "[ ]", 3) == 0;
+}
+
 void prompts_add(struct prompts *p, const char *tmpl)
 {
 	struct scan sc = {p, tmpl, tmpl ? strlen(tmpl) : 0, NULL, 0};
@@ -86,6 +112,12 @@ void prompts_add(struct prompts *p, const char *tmpl)
 	/* A template that does not parse has no prompts: it is shown and
 	 * saved as it is, as before. */
 	(void)markdown_paragraphs(tmpl, sc.len, on_paragraph, &sc);
+	for (size_t k = 0; k < sc.nlines; k++) {
+		size_t a = sc.start[k], b = k + 1 < sc.nlines ? sc.start[k + 1] : sc.len, n = b - a;
+		const char *t = text_trim(tmpl + a, &n);
+		if (empty_item(t, n))
+			add_line(p, t, n);
+	}
 	free(sc.start);
 }
 

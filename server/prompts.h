@@ -3,7 +3,8 @@
  * ("¿Qué necesitaba el cliente?"), kept out of what gets published.
  *
  * A template's prompts are the lines of its top-level plain paragraphs
- * (markdown_paragraphs); its headings, lists, tables, quotes and code are
+ * (markdown_paragraphs), and its empty list items ("- [ ] ", a step to
+ * fill in); its headings, lists with text, tables, quotes and code are
  * the page's structure and stay. A line of a text is a prompt line when,
  * white space around it aside, it reads exactly as one of them.
  */

@@ -18,7 +18,7 @@ Q_OUTCOME = "¿Cómo acabó? ¿Cómo lo recibió el cliente?"
 Q_LEARNED = ("¿Qué volverías a hacer, o harías distinto, la próxima vez? "
              "¿Habría que cambiar el procedimiento?")
 QUESTIONS = (Q_SITUATION, Q_DID, Q_OUTCOME, Q_LEARNED)
-HINT = "Las preguntas de la plantilla son una guía"
+HINT = "Las preguntas y los pasos vacíos de la plantilla son una guía"
 
 
 def setup(srv):
@@ -61,9 +61,12 @@ def test_form_shows_the_questions_as_a_guide(srv):
     for q in QUESTIONS:
         check(q in md, "the lesson template should ask %r: %r", q, md)
     check(HINT in page, "the form should say the questions are a guide")
-    # A procedure's template asks nothing: no such hint.
+    # A procedure's template asks nothing, but its steps are blanks to
+    # fill in: the hint too. A reference's template is empty: no hint.
     page = status(S["eva"].get("/new?kind=procedure"), 200).text
-    check(HINT not in page, "a template without questions has no hint")
+    check(HINT in page, "a template with empty steps has the hint")
+    page = status(S["eva"].get("/new?kind=reference"), 200).text
+    check(HINT not in page, "an empty template has no hint")
 
 
 def test_questions_left_as_they_are_are_not_published(srv):
@@ -177,7 +180,8 @@ def test_managers_template_guidance_and_structure(srv):
     vals["markdown"] = crlf(vals["markdown"].replace("| Tienda | |", "| Tienda | Centro |"))
     slug = slug_of(S["sol"].post("/new", vals))
     check(stored(srv, slug) == crlf(mine.replace("Cuéntalo en dos o tres frases.\n\n", "")
-                                    .replace("| Tienda | |", "| Tienda | Centro |")),
+                                    .replace("| Tienda | |", "| Tienda | Centro |")
+                                    .replace("- [ ] \n", "")),
           "stored: %r", stored(srv, slug))
     # A form opened before the template changed: the built-in questions
     # are still guidance.
@@ -189,13 +193,40 @@ def test_managers_template_guidance_and_structure(srv):
                                                    "action": "reset"}), "/admin/templates")
 
 
+def test_empty_steps_are_not_published(srv):
+    """The procedure template's three "- [ ] " steps: the ones filled in
+    are the page's checklist; the ones left empty are not published (they
+    were steps with no text, a box named "Paso 3")."""
+    _, vals = new_form("eva", kind="procedure", title="Cambio de talla")
+    md = vals["markdown"].replace("\r\n", "\n")
+    check(md.count("- [ ] \n") == 3, "the template's steps: %r", md)
+    vals["markdown"] = crlf(md.replace("- [ ] \n", "- [ ] Mirar la etiqueta\n", 1)
+                              .replace("- [ ] \n", "- [ ] \n- [ ] Cambiarla por otra talla\n", 1))
+    before = counts(srv)
+    slug = slug_of(S["eva"].post("/new", vals))
+    text = stored(srv, slug)
+    check("- [ ] Mirar la etiqueta\r\n- [ ] Cambiarla por otra talla\r\n\r\n" in text
+          and "- [ ] \r\n" not in text, "stored: %r", text)
+    check(counts(srv)[:2] == [before[0] + 1, before[1] + 1], "one page, one revision")
+    page = status(S["eva"].get("/p/" + slug), 200).text
+    check(page.count('type="checkbox"') == 2, "two steps on the page: %d",
+          page.count('type="checkbox"'))
+    # An edit keeps an empty step someone adds: only a new page's text
+    # comes from a template.
+    r = status(S["eva"].get("/p/%s/edit" % slug), 200)
+    vals = form_values(r.text, "/p/%s/edit" % slug)
+    vals["markdown"] = text + "- [ ] \r\n"
+    redirect_to(S["eva"].post("/p/%s/edit" % slug, vals), "/p/" + slug)
+    check(stored(srv, slug).endswith("- [ ] \r\n"), "an edit dropped a line: %r", stored(srv, slug))
+
+
 def test_english_template(srv):
     page = status(S["sol"].get("/new?kind=lesson&lang=en"), 200).text
     vals = form_values(page, "/new")
     vals["title"] = "English case"
     md = vals["markdown"]
     check("What did the customer need?" in md, "English template: %r", md)
-    check("questions are a guide" in page, "English hint missing")
+    check("questions and empty steps are a guide" in page, "English hint missing")
     slug = slug_of(S["sol"].post("/new?lang=en", vals))
     check(stored(srv, slug) == "## Situation\n\n## What I did\n\n## Outcome\n\n## What we learned\n\n",
           "stored: %r", stored(srv, slug))

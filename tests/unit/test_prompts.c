@@ -44,13 +44,26 @@ static void prompt_lines_are_plain_paragraphs(void **state)
 	prompts_free(&p);
 	assert_int_equal(p.n, 0);
 
-	/* Structure is not guidance: headings (both kinds), lists, task
-	 * lists, tables, quotes, code, breaks. */
+	/* Structure is not guidance: headings (both kinds), lists and task
+	 * lists with text, tables, quotes, code, breaks. An empty step is a
+	 * blank to fill in: guidance. */
 	prompts_add(&p, "# Título\n\nSetext\n======\n\n- [ ] \n- [ ] paso\n- punto\n\n1. uno\n\n"
 			"| a | b |\n|---|---|\n| c | d |\n\n> cita\n\n    código\n\n```\nvalla\n```\n\n"
 			"---\n\nGuía final.\n");
-	assert_int_equal(p.n, 1);
+	assert_int_equal(p.n, 2);
 	assert_string_equal(p.line[0], "Guía final.");
+	assert_string_equal(p.line[1], "- [ ]");
+	prompts_free(&p);
+
+	/* Empty items of every kind of list; not a box ticked, a "[]", or an
+	 * item with anything in it. */
+	prompts_add(&p, "* [ ]\n+\t[ ]\n1. [ ]\n12)\n-\n- [x]\n- []\n- [ ] a\n1.5\n-[ ]\n");
+	assert_int_equal(p.n, 5);
+	assert_string_equal(p.line[0], "* [ ]");
+	assert_string_equal(p.line[1], "+\t[ ]");
+	assert_string_equal(p.line[2], "1. [ ]");
+	assert_string_equal(p.line[3], "12)");
+	assert_string_equal(p.line[4], "-");
 	prompts_free(&p);
 
 	/* Windows line endings (a textarea's), trailing blanks, repeats. */
@@ -109,6 +122,25 @@ static void what_the_writer_typed_stays(void **state)
 	buf_free(&out);
 }
 
+/* The procedure template's steps: those filled in stay, in their order;
+ * the empty ones go, and the list ends where it did. */
+static void empty_steps_go(void **state)
+{
+	static const char tmpl[] = "## Cuándo se aplica\n\n\n## Pasos\n\n- [ ] \n- [ ] \n- [ ] \n\n"
+				   "## Excepciones\n\n";
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(strip(tmpl, "## Pasos\r\n\r\n- [ ] Pedir el tique\r\n- [ ] \r\n"
+				     "- [ ] Sellarlo\r\n- [ ] \r\n\r\n## Excepciones\r\n", &out), 2);
+	assert_string_equal(out.data, "## Pasos\r\n\r\n- [ ] Pedir el tique\r\n- [ ] Sellarlo\r\n"
+				      "\r\n## Excepciones\r\n");
+	/* None filled in: the heading, then the next. */
+	assert_int_equal(strip(tmpl, tmpl, &out), 3);
+	assert_string_equal(out.data, "## Cuándo se aplica\n\n\n## Pasos\n\n## Excepciones\n\n");
+	buf_free(&out);
+}
+
 static void line_endings_and_edges(void **state)
 {
 	struct buf out = BUF_INIT;
@@ -126,7 +158,7 @@ static void line_endings_and_edges(void **state)
 	assert_int_equal(strip(LESSON, "¿Qué necesitaba el cliente?", &out), 1);
 	assert_string_equal(out.data, "");
 	/* No prompts: the text as it came. */
-	assert_int_equal(strip("## Pasos\n\n- [ ] \n", "## Pasos\n\n- [ ] \n\nx\n", &out), 0);
+	assert_int_equal(strip("## Pasos\n\n- paso\n", "## Pasos\n\n- [ ] \n\nx\n", &out), 0);
 	assert_string_equal(out.data, "## Pasos\n\n- [ ] \n\nx\n");
 	assert_int_equal(strip(LESSON, "", &out), 0);
 	assert_string_equal(out.data, "");
@@ -139,6 +171,7 @@ int main(void)
 		cmocka_unit_test(prompt_lines_are_plain_paragraphs),
 		cmocka_unit_test(untouched_template_keeps_its_structure),
 		cmocka_unit_test(what_the_writer_typed_stays),
+		cmocka_unit_test(empty_steps_go),
 		cmocka_unit_test(line_endings_and_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
