@@ -374,12 +374,16 @@ static int64_t assigned_at(struct db *db, long long path_id, long long uid)
 /* The items of a path as uid sees them: [{pos,slug,title,kind,due_days,
  * state:"done"|"changed"|"todo",is_done,is_changed,confirmed_rev,
  * due_on,overdue}]; *done counts the done ones. since: when uid was
- * assigned (0: not assigned, no due dates). */
+ * assigned (0: not assigned, no due dates). A page is due due_days after
+ * that, or, changed since it was confirmed, due_days after the change
+ * asked everyone to read it again: the first deadline, long gone for a
+ * veteran, made every re-read late the day it appeared. */
 static json_t *items_for(struct req *r, long long path_id, long long uid, int64_t since,
 			 int *done)
 {
 	sqlite3_stmt *st = db_stmt(r->db,
-		"SELECT i.pos, p.slug, p.title, p.kind, i.due_days, p.ack_rev, a.rev, p.current_rev "
+		"SELECT i.pos, p.slug, p.title, p.kind, i.due_days, p.ack_rev, a.rev, p.current_rev, "
+		"(SELECT v.created_at FROM revisions v WHERE v.page_id = p.id AND v.n = p.ack_rev) "
 		"FROM path_items i JOIN pages p ON p.id = i.page_id "
 		"LEFT JOIN acks a ON a.page_id = p.id AND a.user_id = ?2 "
 		"WHERE i.path_id = ?1 AND p.status <> 'archived' ORDER BY i.pos");
@@ -405,7 +409,9 @@ static json_t *items_for(struct req *r, long long path_id, long long uid, int64_
 		json_object_set_new(o, "confirmed_rev", acked ? json_integer(rev) : json_null());
 		if (since && sqlite3_column_type(st, 4) != SQLITE_NULL) {
 			char d[11];
-			int64_t due = since + (int64_t)sqlite3_column_int(st, 4) * 86400;
+			int64_t changed = sqlite3_column_int64(st, 8);
+			int64_t from = state[0] == 'c' && changed > since ? changed : since;
+			int64_t due = from + (int64_t)sqlite3_column_int(st, 4) * 86400;
 			view_date(due, d);
 			json_object_set_new(o, "due_on", json_string(d));
 			json_object_set_new(o, "overdue", json_boolean(state[0] != 'd' && now > due));

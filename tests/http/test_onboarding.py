@@ -5,6 +5,7 @@ a minor change does not; paths given automatically to new users of a role;
 bad input stores nothing (unknown page in a path, ack of a revision that
 does not exist). Every answer is checked in the database too.
 """
+import time
 import re
 
 from util import check, json_error, redirect_to, status, tidy, ensure_tidy, form_values
@@ -370,3 +371,40 @@ def test_pages_are_valid_html(srv):
                       ("mara", "/p/hoja-de-reclamaciones/readers")):
         r = status(S[who].get(path), 200)
         tidy(r.text)
+
+
+def test_a_changed_page_is_due_after_the_change(srv):
+    """A page read long ago and changed since is due its days after the
+    change, not after the assignment: a veteran's re-read was late the
+    day it appeared ("fuera de plazo" on /me and the home page)."""
+    o = srv.client()
+    redirect_to(o.login("olga"), "/")
+    g = srv.scalar("SELECT id FROM paths WHERE title = 'Garantías y cierre'")
+
+    def item():
+        j = status(o.api("GET", "/api/v1/paths/%d" % g), 200).json()
+        return [i for i in j["items"] if i["slug"] == "cierre-de-caja"][0]
+
+    ack_current(o, "cierre-de-caja")
+    check(item()["state"] == "done", "read: %r", item())
+    srv.advance_days(30)  # last in this module: every session has expired since
+    redirect_to(o.login("olga"), "/")
+    e = srv.client()
+    redirect_to(e.login("edu"), "/")
+    md = PAGES["cierre-de-caja"][1] + "Y firmar el parte.\n"
+    rev = status(e.api("GET", "/api/v1/pages/cierre-de-caja"), 200).json()["rev"]
+    status(e.api("PUT", "/api/v1/pages/cierre-de-caja",
+                        {"title": "Cierre de caja", "markdown": md, "base_rev": rev,
+                         "significant": True}), 200)
+    changed_at = srv.scalar("SELECT max(v.created_at) FROM revisions v JOIN pages p "
+                            "ON p.id = v.page_id WHERE p.slug = 'cierre-de-caja'")
+    due = time.strftime("%Y-%m-%d", time.gmtime(changed_at + 2 * 86400))
+    it = item()
+    check(it["state"] == "changed" and it["overdue"] is False and it["due_on"] == due,
+          "changed 30 days after the assignment: %r (due %s)", it, due)
+    check("fuera de plazo" not in status(o.get("/me"), 200).text, "/me says it is late")
+    srv.advance_days(3)
+    redirect_to(o.login("olga"), "/")
+    it = item()
+    check(it["overdue"] is True and it["due_on"] == due, "3 days after the change: %r", it)
+    ack_current(o, "cierre-de-caja")
