@@ -151,11 +151,21 @@ int audit_page(struct req *r)
 	json_object_set_new(c, "actions", actions(r, f.action));
 	json_object_set_new(c, "f", json_pack("{s:s, s:s, s:s, s:s}", "action", f.action ? f.action : "",
 		"user", f.user ? f.user : "", "from", f.from ? f.from : "", "to", f.to ? f.to : ""));
-	json_object_set_new(c, "page", json_integer(f.page));
-	if (f.page > 1)
-		json_object_set_new(c, "prev", json_integer(f.page - 1));
-	if (more)
-		json_object_set_new(c, "next", json_integer(f.page + 1));
+	if (f.page > 1 || more) {
+		json_t *keep = json_array();
+		char prev[16], next[16];
+		struct buf where = BUF_INIT;
+		view_keep(keep, "action", f.action);
+		view_keep(keep, "user", f.user);
+		view_keep(keep, "from", f.from);
+		view_keep(keep, "to", f.to);
+		snprintf(prev, sizeof(prev), "%d", f.page - 1);
+		snprintf(next, sizeof(next), "%d", f.page + 1);
+		buf_printf(&where, "%s %d", http_msg(r, "audit.page"), f.page);
+		json_object_set_new(c, "pager", view_pager(r, "audit", "/admin/audit", "page", keep,
+			f.page > 1 ? prev : NULL, more ? next : NULL, where.data));
+		buf_free(&where);
+	}
 	return http_page(r, 200, "audit", c);
 }
 

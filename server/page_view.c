@@ -26,6 +26,7 @@
 #include "text.h"
 #include "view.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -331,16 +332,17 @@ int page_home(struct req *r)
 #define BROWSE_MAX_OFFSET 1000000 /* ... the deepest a link may ask for */
 
 /* c.pages holds up to BROWSE_PAGE + 1 rows from offset: keep a page of
- * them, and set c.pager ({page, prev, next, keep}) when there is a page
- * before or after. keep is the list's filters as the request gave them,
- * for the hidden fields of the pager's forms (the next request checks
- * them again). */
+ * them, and set c.pager (view_pager) when there is a page before or
+ * after. Its forms keep the list's filters as the request gave them (the
+ * next request checks them again). */
 static void browse_pager(struct req *r, json_t *c, long long offset)
 {
 	static const char *const names[] = {"kind", "category", "tag", "status",
 					    "procedure", "bent_rule", "outcome"};
-	json_t *list = json_object_get(c, "pages"), *g, *keep;
+	json_t *list = json_object_get(c, "pages"), *keep;
 	bool more = json_array_size(list) > BROWSE_PAGE;
+	char prev[24], next[24];
+	struct buf where = BUF_INIT;
 
 	if (more)
 		json_array_remove(list, BROWSE_PAGE);
@@ -350,19 +352,19 @@ static void browse_pager(struct req *r, json_t *c, long long offset)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		bool bad = false;
 		const char *v = http_param(r, names[i], 600, &bad);
-		if (v && *v && !bad)
-			json_array_append_new(keep, json_pack("{s:s, s:s}", "name", names[i], "value", v));
+		if (!bad)
+			view_keep(keep, names[i], v);
 	}
-	g = json_pack("{s:I, s:o}", "page", (json_int_t)(offset / BROWSE_PAGE + 1), "keep", keep);
 	/* Back one page; from past the end (a link kept while pages were
 	 * archived), back to the first, which has rows if any page does. */
-	if (offset > 0)
-		json_object_set_new(g, "prev", json_sprintf("%lld", offset > BROWSE_PAGE &&
-							     json_array_size(list) > 0
-							     ? offset - BROWSE_PAGE : 0));
-	if (more && offset + BROWSE_PAGE <= BROWSE_MAX_OFFSET)
-		json_object_set_new(g, "next", json_sprintf("%lld", offset + BROWSE_PAGE));
-	json_object_set_new(c, "pager", g);
+	snprintf(prev, sizeof(prev), "%lld",
+		 offset > BROWSE_PAGE && json_array_size(list) > 0 ? offset - BROWSE_PAGE : 0);
+	snprintf(next, sizeof(next), "%lld", offset + BROWSE_PAGE);
+	buf_printf(&where, "%s %lld", http_msg(r, "browse.page"), offset / BROWSE_PAGE + 1);
+	json_object_set_new(c, "pager", view_pager(r, "browse", "/browse", "offset", keep,
+		offset > 0 ? prev : NULL,
+		more && offset + BROWSE_PAGE <= BROWSE_MAX_OFFSET ? next : NULL, where.data));
+	buf_free(&where);
 }
 
 int page_browse(struct req *r)

@@ -17,6 +17,7 @@
 #include "view.h"
 
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,20 +155,47 @@ static int run(struct req *r, struct search_params *p, const char *key, json_t *
 	return status;
 }
 
-/* The filters of search p, for the results' forms (search_keep.html):
- * only those given, and the number of results when not the page's 20. */
+/* The filters of search p as hidden fields of the results' forms
+ * (keep.html: the suggested spelling, the pager): only those given, and
+ * the number of results when not the page's 20. */
 static json_t *filters(const struct search_params *p)
 {
-	json_t *f = json_object();
+	json_t *keep = json_array();
 	const char *v[4] = {p->kind, p->category, p->tag, p->status};
 	const char *name[4] = {"kind", "category", "tag", "status"};
+	char n[16];
 
 	for (int i = 0; i < 4; i++)
-		if (v[i])
-			json_object_set_new(f, name[i], json_string(v[i]));
-	if (p->limit != PAGE_RESULTS)
-		json_object_set_new(f, "limit", json_sprintf("%d", p->limit));
-	return f;
+		view_keep(keep, name[i], v[i]);
+	if (p->limit != PAGE_RESULTS) {
+		snprintf(n, sizeof(n), "%d", p->limit);
+		view_keep(keep, "limit", n);
+	}
+	return keep;
+}
+
+/* c.pager for the results of p (search_pager's pages), its forms keeping
+ * the query and c.keep. */
+static void results_pager(struct req *r, const struct search_params *p, json_t *c, long long total)
+{
+	json_t *g = search_pager(p->limit, p->offset, total), *keep;
+	struct buf where = BUF_INIT;
+
+	if (!g)
+		return;
+	keep = json_array();
+	view_keep(keep, "q", p->q);
+	json_array_extend(keep, json_object_get(c, "keep"));
+	if (json_object_get(g, "page"))
+		buf_printf(&where, "%s %lld %s %lld", http_msg(r, "search.page"),
+			   (long long)json_integer_value(json_object_get(g, "page")),
+			   http_msg(r, "search.of"),
+			   (long long)json_integer_value(json_object_get(g, "pages")));
+	json_object_set_new(c, "pager", view_pager(r, "search", "/search", "offset", keep,
+		json_string_value(json_object_get(g, "prev")),
+		json_string_value(json_object_get(g, "next")), where.len ? where.data : NULL));
+	buf_free(&where);
+	json_decref(g);
 }
 
 /* search.h */
@@ -229,12 +257,9 @@ static int page_results(struct req *r, struct buf *html)
 	view_labels_all(r, json_object_get(res, "results"));
 	view_times(r, json_object_get(res, "results"), "verified_at");
 	c = json_pack("{s:s, s:b, s:o, s:{s:b}, s:o}", "q", p.q, "searched", 1, "res", res,
-		      "user", "is_staff", r->role >= ROLE_STAFF, "f", filters(&p));
-	if (c) {
-		json_t *g = search_pager(p.limit, p.offset, json_integer_value(json_object_get(res, "total")));
-		if (g)
-			json_object_set_new(c, "pager", g);
-	}
+		      "user", "is_staff", r->role >= ROLE_STAFF, "keep", filters(&p));
+	if (c)
+		results_pager(r, &p, c, json_integer_value(json_object_get(res, "total")));
 	if (!c || tmpl_render(g_server->tmpl, "search_results", c, g_server->msgs, r->lang,
 			      html) < 0)
 		status = http_error(r, 500, "error", "err.internal");

@@ -287,3 +287,40 @@ json_t *view_tags(struct req *r)
 {
 	return cached_counts(r, "tags", tags);
 }
+
+void view_keep(json_t *keep, const char *name, const char *value)
+{
+	if (value && *value)
+		json_array_append_new(keep, json_pack("{s:s, s:s}", "name", name, "value", value));
+}
+
+/* One button of a pager: where it goes and its words. */
+static json_t *pager_button(struct req *r, const char *words, const char *which, const char *at)
+{
+	struct buf key = BUF_INIT;
+	json_t *b;
+
+	buf_printf(&key, "%s.%s", words, which);
+	b = json_pack("{s:s, s:s}", "at", at, "text", http_msg(r, key.data));
+	buf_free(&key);
+	return b;
+}
+
+json_t *view_pager(struct req *r, const char *words, const char *action, const char *param,
+		   json_t *keep, const char *prev, const char *next, const char *where)
+{
+	struct buf key = BUF_INIT;
+	json_t *g;
+
+	buf_printf(&key, "%s.pages", words);
+	g = json_pack("{s:s, s:s, s:s, s:o}", "label", http_msg(r, key.data), "action", action,
+		      "param", param, "keep", keep);
+	buf_free(&key);
+	if (prev)
+		json_object_set_new(g, "prev", pager_button(r, words, "prev", prev));
+	if (next)
+		json_object_set_new(g, "next", pager_button(r, words, "next", next));
+	if (where)
+		json_object_set_new(g, "where", json_string(where));
+	return g;
+}

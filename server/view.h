@@ -55,6 +55,16 @@ void view_mark_selected(json_t *arr, const char *value);
  * caller owns; fill must return an object or an array. */
 json_t *view_cached(struct req *r, const char *key, json_t *(*fill)(struct req *r));
 
+/* The pager of a list (templates/pager.html): GET forms to action that
+ * ask for param = prev or next (each NULL for none), with the list's
+ * parameters keep ([{name, value}], taken) as hidden fields; where says
+ * which page this is (NULL: nothing). Its words are the catalogue's
+ * <words>.pages (the navigation's name), <words>.prev and <words>.next. */
+json_t *view_pager(struct req *r, const char *words, const char *action, const char *param,
+		   json_t *keep, const char *prev, const char *next, const char *where);
+/* Append {name, value} to keep when value is set and not empty. */
+void view_keep(json_t *keep, const char *name, const char *value);
+
 /* pages_categories and pages_tags for r's role and user, kept in the
  * thread's cache until the next write; a new array the caller owns. */
 json_t *view_categories(struct req *r);

@@ -895,6 +895,29 @@ def test_audit_log(srv):
         check('name="page" value="2"' in r.text, "no next page")
         r = status(S["root"].get("/admin/audit?page=2"), 200)
         check(len(parse(r.text).rows) - 1 == min(n - 50, 50), "second page size")
+    # The pager keeps the filter: 60 lines of one action are two pages of it.
+    d = srv.db()
+    with d:
+        d.executemany("INSERT INTO audit(at, action, target) VALUES (?, 'prueba.relleno', ?)",
+                      [(1000 + i, "t%d" % i) for i in range(60)])
+    d.close()
+
+    def nav(html):
+        m = re.search(r'<nav class="pager"[^>]*>(.*?)</nav>', html, re.S)
+        return m.group(1) if m else ""
+    r = status(S["root"].get("/admin/audit?action=prueba.relleno"), 200)
+    n1 = nav(r.text)
+    check(len(parse(r.text).rows) - 1 == 50 and "Página 1" in n1 and "Más antiguas" in n1
+          and "Más recientes" not in n1 and n1.count('name="action" value="prueba.relleno"') == 1
+          and 'name="page" value="2"' in n1, "first page's pager: %r", n1)
+    r = status(S["root"].get("/admin/audit?action=prueba.relleno&page=2"), 200)
+    n2 = nav(r.text)
+    check(len(parse(r.text).rows) - 1 == 10 and "Página 2" in n2 and "Más recientes" in n2
+          and "Más antiguas" not in n2 and 'name="page" value="1"' in n2
+          and 'name="action" value="prueba.relleno"' in n2, "second page's pager: %r", n2)
+    # One page: no pager.
+    r = status(S["root"].get("/admin/audit?action=prueba.relleno&user=nadie"), 200)
+    check(nav(r.text) == "", "a pager on a single page: %r", nav(r.text))
 
 
 # ---- history, queue order, HTML validity ----
