@@ -78,13 +78,16 @@ size_t lifecycle_without_prompts(struct db *db, const char *md, struct buf *out)
 
 	/* Every kind's, in both languages, the managers' and the built-in
 	 * ones: the kind select may have changed after the text was filled
-	 * in, and a template may have changed while the form was open. */
+	 * in, and a template may have changed while the form was open. A kind
+	 * without a manager's template has the built-in one: read once. */
 	for (size_t k = 0; k < 3; k++) {
 		for (size_t l = 0; l < 2; l++) {
+			const char *builtin = lifecycle_builtin_template(kinds[k], langs[l]);
 			char *t = lifecycle_template(db, kinds[k], langs[l]);
 			prompts_add(&p, t);
+			if (strcmp(t, builtin) != 0)
+				prompts_add(&p, builtin);
 			free(t);
-			prompts_add(&p, lifecycle_builtin_template(kinds[k], langs[l]));
 		}
 	}
 	removed = prompts_strip(&p, md, strlen(md), out);

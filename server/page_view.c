@@ -79,6 +79,7 @@ static int gone(struct req *r, json_t *p, const char *slug)
 	c = json_object();
 	json_object_set(c, "title", json_object_get(a, "title"));
 	json_object_set(c, "kind", json_object_get(p, "kind"));
+	json_object_set(c, "status", json_object_get(p, "status"));
 	view_labels(r, c);
 	json_object_set_new(c, "archived", a);
 	return http_page(r, 410, "archived", c);

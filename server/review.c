@@ -129,7 +129,6 @@ json_t *review_queue(struct req *r, int limit)
 	return q;
 }
 
-/* GET /review */
 /* The review page, with status; error (a message key), when given, is
  * shown at the form of the item slug. */
 static int queue_page(struct req *r, int status, const char *slug, const char *error)
@@ -146,6 +145,7 @@ static int queue_page(struct req *r, int status, const char *slug, const char *e
 	return http_page(r, status, "review", c);
 }
 
+/* GET /review */
 int review_page(struct req *r)
 {
 	return queue_page(r, 200, NULL, NULL);
