@@ -6,7 +6,7 @@
  * The built-in templates are Oficio's own words; managers may replace
  * them per kind and language (page_templates). Their plain paragraphs are
  * questions for the writer, dropped from a new page if left as they are
- * (prompts.c).
+ * (prompts.c), and shown beside an existing page's text in its editor.
  *
  * Invariant: a challenge exists only for a lesson that was published with
  * a rule bent and a procedure named; it is opened once per (procedure,
@@ -364,11 +364,42 @@ void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson
 	}
 }
 
+/* The questions of the template of page's kind, in r's language, as the
+ * editor's guide: f.questions = {open, lines}, open while the page is not
+ * finished (a draft, or in review). Nothing when the template asks
+ * nothing. The page's text is not looked at: its first save dropped the
+ * questions left unanswered, and an answered one is still worth reading. */
+static void template_questions(struct req *r, json_t *f, json_t *page)
+{
+	const char *kind = json_string_value(json_object_get(page, "kind"));
+	const char *status = json_string_value(json_object_get(page, "status"));
+	bool unfinished = status && (strcmp(status, "draft") == 0 || strcmp(status, "in_review") == 0);
+	struct prompts q = PROMPTS_INIT;
+	json_t *lines;
+	char *tmpl;
+
+	if (!kind)
+		return;
+	tmpl = lifecycle_template(r->db, kind, r->lang);
+	prompts_add_questions(&q, tmpl);
+	free(tmpl);
+	if (q.n) {
+		lines = json_array();
+		for (size_t i = 0; i < q.n; i++)
+			json_array_append_new(lines, json_string(q.line[i]));
+		json_object_set_new(f, "questions",
+				    json_pack("{s:b, s:o}", "open", unfinished, "lines", lines));
+	}
+	prompts_free(&q);
+}
+
 void lifecycle_edit_context(struct req *r, json_t *f, json_t *page)
 {
 	long long lesson = http_int(r, "lesson", 1, (long long)1 << 53, 0);
 	sqlite3_stmt *st;
 
+	if (page)
+		template_questions(r, f, page);
 	if (page && !json_is_true(json_object_get(f, "is_proposal"))) {
 		/* A direct edit may resolve the page's open flags at once. */
 		st = db_stmt(r->db, "SELECT count(*) FROM flags WHERE page_id = ?1 AND resolved_at IS NULL");

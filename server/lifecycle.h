@@ -62,7 +62,9 @@ void lifecycle_after_create(struct req *r, long long page_id, const char *kind,
 void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson_id,
 			  const struct lesson_in *l);
 
-/* Extra context for the edit form (the lesson that prompted the edit). */
+/* Extra context for the edit form of page (NULL: none), set in f: the
+ * lesson that prompted the edit, the page's open flags (a direct edit),
+ * and its kind's template questions as a guide (f.questions). */
 void lifecycle_edit_context(struct req *r, json_t *f, json_t *page);
 
 /* A staff member's save of a page she may not edit directly: stored as a

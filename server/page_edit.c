@@ -7,7 +7,9 @@
  * field answers 400 with the form as it was typed. A new page starts from
  * its kind's template; the template's questions that are still there when
  * it is first saved are not stored (lifecycle_without_prompts), and no
- * line the writer typed is touched.
+ * line the writer typed is touched. Once the page exists, its editor lists
+ * those questions beside the text, never in it (lifecycle_edit_context),
+ * on the form after an error or a conflict too.
  */
 #include "buf.h"
 #include "db.h"
@@ -291,16 +293,18 @@ int page_edit_save(struct req *r)
 	buf_free(&action);
 	base = (int)http_int(r, "base_rev", 1, 1000000000, -1);
 	if (base < 1 || !http_form(r, "title") || !http_form(r, "markdown")) {
-		json_decref(p);
 		lifecycle_lesson_form(r, f, NULL);
+		lifecycle_edit_context(r, f, p);
+		json_decref(p);
 		return edit_form(r, 400, f, base < 1 ? "err.base_rev" : "err.markdown");
 	}
 	if (!direct) {
 		/* A stale proposal gets the same conflict page as an edit: the
 		 * proposer's text must survive too. */
 		if (base != (int)json_integer_value(json_object_get(p, "current_rev"))) {
-			json_decref(p);
 			lifecycle_lesson_form(r, f, NULL);
+			lifecycle_edit_context(r, f, p);
+			json_decref(p);
 			return conflict(r, f, slug, base);
 		}
 		status = lifecycle_propose(r, p, f, base);
@@ -326,8 +330,9 @@ int page_edit_save(struct req *r)
 		const char *lerr = lifecycle_lesson_check(
 			r, json_string_value(json_object_get(p, "kind")), &lesson);
 		if (lerr) {
-			json_decref(p);
 			lifecycle_lesson_form(r, f, NULL);
+			lifecycle_edit_context(r, f, p);
+			json_decref(p);
 			return edit_form(r, 400, f, lerr);
 		}
 	}

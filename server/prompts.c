@@ -6,7 +6,8 @@
  * a line that still reads as a question is dropped; anything she typed,
  * even in the same paragraph, is kept byte for byte. Matching whole
  * lines, not paragraphs, is what lets "question, then her answer on the
- * next line" publish the answer alone.
+ * next line" publish the answer alone. Once the page exists, its editor
+ * lists the questions beside the text instead (prompts_add_questions).
  *
  * Caveat: a line typed to read exactly like a prompt goes too; prompts
  * are questions and instructions no one writes as content.
@@ -87,7 +88,9 @@ static bool empty_item(const char *s, size_t n)
 	return n - i == 3 && memcmp(s + i, "[ ]", 3) == 0;
 }
 
-void prompts_add(struct prompts *p, const char *tmpl)
+/* The prompt lines of tmpl into p: its paragraphs' lines, and its empty
+ * steps when steps is set. */
+static void scan_template(struct prompts *p, const char *tmpl, bool steps)
 {
 	struct scan sc = {p, tmpl, tmpl ? strlen(tmpl) : 0, NULL, 0};
 	size_t cap = 16;
@@ -112,13 +115,23 @@ void prompts_add(struct prompts *p, const char *tmpl)
 	/* A template that does not parse has no prompts: it is shown and
 	 * saved as it is, as before. */
 	(void)markdown_paragraphs(tmpl, sc.len, on_paragraph, &sc);
-	for (size_t k = 0; k < sc.nlines; k++) {
+	for (size_t k = 0; steps && k < sc.nlines; k++) {
 		size_t a = sc.start[k], b = k + 1 < sc.nlines ? sc.start[k + 1] : sc.len, n = b - a;
 		const char *t = text_trim(tmpl + a, &n);
 		if (empty_item(t, n))
 			add_line(p, t, n);
 	}
 	free(sc.start);
+}
+
+void prompts_add(struct prompts *p, const char *tmpl)
+{
+	scan_template(p, tmpl, true);
+}
+
+void prompts_add_questions(struct prompts *p, const char *tmpl)
+{
+	scan_template(p, tmpl, false);
 }
 
 size_t prompts_strip(const struct prompts *p, const char *md, size_t len, struct buf *out)

@@ -16,7 +16,8 @@
 
 struct buf;
 
-/* A set of prompt lines, each trimmed and malloc'd. */
+/* A set of prompt lines, each trimmed and malloc'd, in the order they
+ * were first added (no line twice). */
 struct prompts {
 	char **line;
 	size_t n, cap;
@@ -25,8 +26,15 @@ struct prompts {
 #define PROMPTS_INIT {NULL, 0, 0}
 
 /* Add the prompt lines of the template tmpl (Markdown; NULL or "" add
- * nothing; a template that does not parse adds nothing either). */
+ * nothing; a template that does not parse adds nothing either): its
+ * paragraphs' lines in order, then its empty steps. */
 void prompts_add(struct prompts *p, const char *tmpl);
+
+/* Add only the questions of tmpl: the lines of its plain paragraphs, in
+ * the template's order, without its empty steps (what an editor is shown
+ * as the template's guide; a blank step asks nothing). NULL, "" or a
+ * template that does not parse add nothing. */
+void prompts_add_questions(struct prompts *p, const char *tmpl);
 
 /* Append md[0..len) to out without its prompt lines, and without the blank
  * line that followed a removed line standing on its own (so a section left

@@ -8,7 +8,8 @@
  * in order and unchanged (only whole lines go, each a prompt or a blank
  * line after one), removes every prompt line and says how many; a text
  * without prompt lines comes out byte for byte; stripping twice changes
- * nothing more. Any disagreement aborts.
+ * nothing more; a template's questions are its first prompt lines, in
+ * order. Any disagreement aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *tmpl = xstrndup(in, cut);
 	const char *md = in + (nul ? cut + 1 : cut);
 	size_t len = size - (size_t)(md - in), removed = 0, i = 0, j = 0;
-	struct prompts p = PROMPTS_INIT;
+	struct prompts p = PROMPTS_INIT, q = PROMPTS_INIT;
 	struct buf out = BUF_INIT, again = BUF_INIT;
 	size_t n;
 
@@ -64,6 +65,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(l > 0, "an empty prompt line");
 		check(text_trim(p.line[k], &m) == p.line[k] && m == l, "an untrimmed prompt line");
 	}
+	/* The questions are the prompts' first lines, in the same order:
+	 * prompts_add gathers the paragraph lines before the empty steps. */
+	prompts_add_questions(&q, tmpl);
+	check(q.n <= p.n, "more questions than prompts");
+	for (size_t k = 0; k < q.n; k++)
+		check(strcmp(q.line[k], p.line[k]) == 0, "a question that is not a prompt, or out of order");
+	prompts_free(&q);
 	n = prompts_strip(&p, md, len, &out);
 	check(!buf_error(&out), "buffer error");
 	/* Walk both line by line: each input line is kept as it was, or is a

@@ -81,6 +81,12 @@ def test_content(srv):
     r = c.post("/new", {"kind": "reference", "title": "Página archivada <vieja> & \"rara\"",
                         "markdown": "Vieja.\n", "publish": "1", "csrf": c.csrf})
     S["archived"] = slug_of(r)
+    # A draft lesson: its editor lists the template's questions (open).
+    r = c.post("/new", {"kind": "lesson", "title": "Caso <a medias>",
+                        "markdown": "## Situación\n\nUn cliente & su ticket.\n", "csrf": c.csrf})
+    S["lesson"] = slug_of(r)
+    r = status(c.get("/p/%s/edit" % S["lesson"]), 200)
+    check('<details class="help prompts" open>' in r.text, "the draft's editor has no guide")
     redirect_to(c.post("/p/%s/archive" % S["archived"], {"comment": "Vieja", "csrf": c.csrf}),
                 "/p/" + S["archived"])
 
@@ -97,7 +103,7 @@ def _pages():
             "/search?q=pagna&kind=procedure&status=published",
             "/search?q=archivada&status=archived",
             "/p/no-existe", "/new", "/new?kind=lesson", "/new?title=Nueva%20p%C3%A1gina",
-            "/?lang=en", "/p/%s?lang=en" % slug]
+            "/p/%s/edit" % S["lesson"], "/?lang=en", "/p/%s?lang=en" % slug]
 
 
 def test_search_pages_checked_have_their_parts(srv):

@@ -7,7 +7,15 @@ question goes; every line she typed stays, byte for byte, even beside a
 question or in its paragraph. A refused save stores nothing and gives her
 text back as typed. Edits and the API are not touched: only a new page's
 text comes from a template. Lines are sent with CRLF, as browsers do.
+
+Once the page exists, its editor lists its kind's template questions
+beside the text (a <details> under it, open while the page is a draft or
+in review), so a half-written lesson reopened later still says what each
+section asked. The stored text stays as it was.
 """
+import html
+import re
+
 from util import check, error_text, form_values, redirect_to, slug_of, status, textarea
 
 S = {}
@@ -46,6 +54,24 @@ def new_form(who, kind="lesson", title="Caso"):
     vals = form_values(page, "/new")
     vals["title"] = title
     return page, vals
+
+
+def guide(page):
+    """The template-questions block of an edit form: (open, [question
+    lines, unescaped]), or None when there is none."""
+    blocks = re.findall(r'<details class="help prompts"( open)?>(.*?)</details>', page, re.S)
+    check(len(blocks) <= 1, "more than one guide: %r", blocks)
+    if not blocks:
+        return None
+    is_open, body = blocks[0]
+    return bool(is_open), [html.unescape(li) for li in re.findall(r"<li>(.*?)</li>", body, re.S)]
+
+
+def set_template(who, markdown, kind="lesson", lang="es"):
+    form = {"kind": kind, "lang": lang, "action": "save" if markdown is not None else "reset"}
+    if markdown is not None:
+        form["markdown"] = markdown
+    redirect_to(S[who].post("/admin/templates", form), "/admin/templates")
 
 
 def test_login(srv):
@@ -230,3 +256,90 @@ def test_english_template(srv):
     slug = slug_of(S["sol"].post("/new?lang=en", vals))
     check(stored(srv, slug) == "## Situation\n\n## What I did\n\n## Outcome\n\n## What we learned\n\n",
           "stored: %r", stored(srv, slug))
+
+
+def test_a_draft_edit_form_lists_the_questions_open(srv):
+    # Sol saves her lesson half-written, questions left as they were: the
+    # first save dropped them, and her editor lists them beside the text.
+    _, vals = new_form("sol", title="Caso a medias")
+    vals["markdown"] = crlf(vals["markdown"].replace(Q_SITUATION + "\n",
+                                                     Q_SITUATION + "\nUn cliente sin tique.\n"))
+    slug = slug_of(S["sol"].post("/new", vals))
+    S["draft"] = slug
+    page = status(S["sol"].get("/p/%s/edit" % slug), 200).text
+    g = guide(page)
+    check(g == (True, list(QUESTIONS)), "the draft's guide: %r", g)
+    check("<summary>Preguntas de la plantilla</summary>" in page, "the guide has no title")
+    check(page.index('name="markdown"') < page.index('class="help prompts"'),
+          "the guide is not under the text")
+    md = textarea(page, "markdown")
+    check(not any(q in md for q in QUESTIONS), "the questions came back into the text: %r", md)
+    api = status(S["sol"].get("/api/v1/pages/" + slug), 200).json()
+    lines = [l.strip() for l in api["markdown"].splitlines()]
+    check(not any(q in lines for q in QUESTIONS) and "Un cliente sin tique." in lines,
+          "stored: %r", api["markdown"])
+    # Submitted for review it is still unfinished: open. In English, the
+    # English template's questions.
+    redirect_to(S["sol"].post("/p/%s/submit" % slug), "/p/" + slug)
+    check(srv.scalar("SELECT status FROM pages WHERE slug = ?", slug) == "in_review", "not in review")
+    page = status(S["sol"].get("/p/%s/edit" % slug), 200).text
+    check(guide(page) == (True, list(QUESTIONS)), "in review: %r", guide(page))
+    page = status(S["sol"].get("/p/%s/edit?lang=en" % slug), 200).text
+    g = guide(page)
+    check(g and g[0] and g[1][0] == "What did the customer need? What made the case unusual?"
+          and len(g[1]) == 4, "English guide: %r", g)
+    check("<summary>The template's questions</summary>" in html.unescape(page), "English title")
+    check(status(S["sol"].get("/api/v1/pages/" + slug), 200).json()["markdown"] == api["markdown"],
+          "opening the editor changed the text")
+
+
+def test_a_published_pages_guide_is_closed(srv):
+    _, vals = new_form("eva", title="Caso publicado")
+    vals["publish"] = "1"
+    slug = slug_of(S["eva"].post("/new", vals))
+    check(srv.scalar("SELECT status FROM pages WHERE slug = ?", slug) == "published", "not published")
+    page = status(S["eva"].get("/p/%s/edit" % slug), 200).text
+    check(guide(page) == (False, list(QUESTIONS)), "the published page's guide: %r", guide(page))
+    # The form after a refused save is the same editor: the guide stays.
+    vals = form_values(page, "/p/%s/edit" % slug)
+    vals["procedure"] = "Un procedimiento que no existe"
+    r = status(S["eva"].post("/p/%s/edit" % slug, vals), 400)
+    check(guide(r.text) == (False, list(QUESTIONS)), "after an error: %r", guide(r.text))
+
+
+def test_no_guide_when_the_template_asks_nothing(srv):
+    slug = S["draft"]
+    check(guide(status(S["ana"].get("/p/%s/edit" % slug), 200).text), "no guide to begin with")
+    # Headings only: nothing to ask.
+    set_template("ana", "## Situación\n\n## Qué hice\n\n## Resultado\n")
+    page = status(S["ana"].get("/p/%s/edit" % slug), 200).text
+    check(guide(page) is None and "Preguntas de la plantilla" not in page,
+          "a template without questions has a guide")
+    # Empty steps are blanks to fill, not questions.
+    set_template("ana", "## Pasos\n\n- [ ] \n- [ ] \n\n¿Qué faltó?\n\n1. \n")
+    g = guide(status(S["ana"].get("/p/%s/edit" % slug), 200).text)
+    check(g == (True, ["¿Qué faltó?"]), "the steps in the guide: %r", g)
+    set_template("ana", None)
+    check(guide(status(S["ana"].get("/p/%s/edit" % slug), 200).text) == (True, list(QUESTIONS)),
+          "the reset template's questions")
+    # The built-in procedure template has only empty steps; a reference's
+    # is empty.
+    for kind, title in (("procedure", "Con pasos"), ("reference", "Una referencia")):
+        _, vals = new_form("eva", kind=kind, title=title)
+        vals["publish"] = "1"
+        s = slug_of(S["eva"].post("/new", vals))
+        page = status(S["eva"].get("/p/%s/edit" % s), 200).text
+        check(guide(page) is None, "a %s has a guide: %r", kind, guide(page))
+
+
+def test_the_guide_is_escaped(srv):
+    slug = S["draft"]
+    set_template("ana", "## Situación\n\n¿Hubo <b>x</b> en juego & por qué?\n"
+                        "¿Y <script>y</script>?\n\n¿Hubo <b>x</b> en juego & por qué?\n")
+    page = status(S["ana"].get("/p/%s/edit" % slug), 200).text
+    check("<b>x</b>" not in page and "<script>y" not in page, "the question is markup")
+    check("<li>¿Hubo &lt;b&gt;x&lt;/b&gt; en juego &amp; por qué?</li>" in page,
+          "the question is not escaped")
+    check(guide(page) == (True, ["¿Hubo <b>x</b> en juego & por qué?", "¿Y <script>y</script>?"]),
+          "once each, in order: %r", guide(page))
+    set_template("ana", None)

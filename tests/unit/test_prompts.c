@@ -1,7 +1,8 @@
 /*
  * test_prompts.c - template guidance kept out of published text
  * (server/prompts.c): which lines of a template are prompts, and that
- * stripping removes those lines alone, keeping every byte a writer typed.
+ * stripping removes those lines alone, keeping every byte a writer typed;
+ * a template's questions for the editor's guide.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,6 +79,33 @@ static void prompt_lines_are_plain_paragraphs(void **state)
 	prompts_add(&p, "## Solo títulos\n\n## Y más\n");
 	assert_int_equal(p.n, 0);
 	prompts_free(&p);
+}
+
+static void questions_are_the_paragraph_lines_alone(void **state)
+{
+	struct prompts q = PROMPTS_INIT;
+
+	(void)state;
+	/* In the template's order, once each, without the empty steps (a
+	 * blank to fill in asks nothing), whatever comes first. */
+	prompts_add_questions(&q, "## Pasos\n\n- [ ] \n1.\n\n¿Qué faltó?\n  ¿Quién lo vio?\n\n"
+				  "- [ ] \n\n¿Qué faltó?\n\n| a |\n|---|\n\nÚltima.\n");
+	assert_int_equal(q.n, 3);
+	assert_string_equal(q.line[0], "¿Qué faltó?");
+	assert_string_equal(q.line[1], "¿Quién lo vio?");
+	assert_string_equal(q.line[2], "Última.");
+	prompts_free(&q);
+
+	prompts_add_questions(&q, LESSON);
+	assert_int_equal(q.n, 3);
+	assert_string_equal(q.line[2], "Si saltaste una norma, ¿cuál?");
+	prompts_free(&q);
+
+	prompts_add_questions(&q, "## Pasos\n\n- [ ] \n- [ ] \n");
+	prompts_add_questions(&q, NULL);
+	prompts_add_questions(&q, "");
+	assert_int_equal(q.n, 0);
+	prompts_free(&q);
 }
 
 static void untouched_template_keeps_its_structure(void **state)
@@ -169,6 +197,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(prompt_lines_are_plain_paragraphs),
+		cmocka_unit_test(questions_are_the_paragraph_lines_alone),
 		cmocka_unit_test(untouched_template_keeps_its_structure),
 		cmocka_unit_test(what_the_writer_typed_stays),
 		cmocka_unit_test(empty_steps_go),
