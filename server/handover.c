@@ -179,6 +179,7 @@ int handover_page(struct req *r)
 		c = json_object();
 		json_object_set_new(c, "title", json_string(http_msg(r, "handover.title")));
 		json_object_set_new(c, "people", everyone(r, 0, false));
+		view_days(r, json_object_get(c, "people"), "departs_on");
 		return http_page(r, 200, "handover", c);
 	}
 	if (!person_get(r->db, who, &p))
@@ -216,6 +217,7 @@ int handover_page(struct req *r)
 	view_labels_all(r, backup);
 	view_labels_all(r, sole);
 	json_object_set_new(c, "person", person_json(&p));
+	view_day(r, json_object_get(c, "person"), "departs_on");
 	json_object_set_new(c, "n_owned", json_integer((json_int_t)json_array_size(owned)));
 	json_object_set_new(c, "n_backup", json_integer((json_int_t)json_array_size(backup)));
 	json_object_set_new(c, "n_sole", json_integer((json_int_t)json_array_size(sole)));
@@ -223,6 +225,7 @@ int handover_page(struct req *r)
 	json_object_set_new(c, "backup", backup);
 	json_object_set_new(c, "sole", sole);
 	json_object_set_new(c, "people", everyone(r, p.id, false));
+	view_days(r, json_object_get(c, "people"), "departs_on");
 	json_object_set_new(c, "successors", everyone(r, p.successor, true));
 	json_object_set_new(c, "has_ownerships",
 			    json_boolean(json_array_size(owned) + json_array_size(backup) > 0));

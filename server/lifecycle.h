@@ -79,8 +79,8 @@ int lifecycle_propose_api(struct req *r, json_t *page, const struct page_save *i
 
 /* What a page view shows beside the text, the same for every reader of
  * one role (lifecycle_view.c): a lesson's fields (procedure, rule bent,
- * outcome, date) as page.lesson, and page.lc = {verify: {overdue, due_text,
- * by, ago, days}, flags: [...], flags_count, challenges: [...],
+ * outcome, date) as page.lesson, and page.lc = {verify: {overdue, due_on,
+ * due_on_text, never, days}, flags: [...], flags_count, challenges: [...],
  * challenges_count, lessons: [...], promoted_from, promoted_to, returned,
  * archived, submitted}. A few small indexed queries: run on a cache miss. */
 void lifecycle_view(struct req *r, json_t *page);

@@ -106,8 +106,10 @@ static void lesson_facts(struct req *r, json_t *page, long long id)
 			json_object_set_new(l, "outcome", db_col_json(st, 4));
 			label(r, l, "outcome_label", "outcome.", db_col_text(st, 4));
 		}
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
 			json_object_set_new(l, "happened_on", db_col_json(st, 5));
+			view_day(r, l, "happened_on");
+		}
 		json_object_set_new(page, "lesson", l);
 	}
 	sqlite3_reset(st);
@@ -125,15 +127,8 @@ static void verify_facts(struct req *r, json_t *page, json_t *lc)
 	char date[11];
 
 	view_date(due, date);
-	json_object_set_new(v, "due_at", json_integer(due));
-	view_time(r, v, "due_at");
-	{
-		/* The date alone: "23 nov 2026" of "23 nov 2026, 14:05 UTC". */
-		const char *full = json_string_value(json_object_get(v, "due_at_text"));
-		const char *cut = full ? strrchr(full, ',') : NULL;
-		json_object_set_new(v, "due_text", cut ? json_stringn(full, (size_t)(cut - full))
-						       : json_string(date));
-	}
+	json_object_set_new(v, "due_on", json_string(date));
+	view_day(r, v, "due_on");
 	json_object_set_new(v, "days", json_integer(days));
 	json_object_set_new(v, "overdue", json_boolean(due < now));
 	json_object_set_new(v, "never", json_boolean(!json_is_integer(va)));
@@ -206,8 +201,10 @@ static json_t *related_lessons(struct req *r, long long id)
 				      "title", db_col_json(st, 1), "bent_rule", sqlite3_column_int(st, 3));
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
 			label(r, o, "outcome_label", "outcome.", db_col_text(st, 2));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
 			json_object_set_new(o, "happened_on", db_col_json(st, 4));
+			view_day(r, o, "happened_on");
+		}
 		json_array_append_new(a, o);
 	}
 	sqlite3_reset(st);

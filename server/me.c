@@ -50,9 +50,16 @@ static void inbox_section(struct req *r, json_t *c, const char *feed_token)
 	if (inbox_user_of(r, &u) == 0) {
 		static const char *const keys[] = {"returned", "overdue", "flags", "challenges",
 						   "news", "changes"};
-		json_t *in = inbox_build(r, &u), *sections = json_array();
+		json_t *in = inbox_build(r, &u), *sections = json_array(), *v;
 		struct buf h = BUF_INIT;
+		size_t k;
 
+		/* The API's due_text is the ISO day; the page says it as people
+		 * write it, in <time datetime="{{due_on}}">. */
+		json_array_foreach(json_object_get(in, "overdue"), k, v) {
+			json_object_set(v, "due_on", json_object_get(v, "due_text"));
+			view_day(r, v, "due_on");
+		}
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 			json_t *items = json_object_get(in, keys[i]);
 			if (!json_array_size(items))

@@ -458,6 +458,7 @@ json_t *paths_mine(struct req *r, long long uid)
 		json_object_set_new(v, "done", json_integer(done));
 		json_object_set_new(v, "total", json_integer(total));
 		json_object_set_new(v, "progress", progress(r, done, total));
+		view_days(r, items, "due_on");
 		json_array_foreach(items, k, it) {
 			if (!json_is_true(json_object_get(it, "is_done"))) {
 				json_object_set(v, "next", it);
@@ -803,6 +804,7 @@ static int path_out_form(struct req *r, long long id, int status, const char *er
 	json_object_set(c, "title", json_object_get(p, "title"));
 	if (since)
 		json_object_set_new(p, "bar", progress(r, done, (int)json_array_size(items)));
+	view_days(r, items, "due_on");
 	json_object_set_new(p, "items", items);
 	json_object_set_new(c, "path", p);
 	if (manager) {

@@ -19,7 +19,8 @@ struct req;
 /* Every path assigned to uid: [{id, title, description, done, total,
  * progress:{svg_progress}, next:{slug,title,due_on,overdue}|absent,
  * items:[{slug,title,kind,state,due_on,overdue}]}], in title order.
- * Labels in r's language. */
+ * Labels and due_on_text ("25 nov 2026", view_day) in r's language: for
+ * pages, not the API. */
 json_t *paths_mine(struct req *r, long long uid);
 
 /* The item after page_id in the first path of uid that holds it, for the

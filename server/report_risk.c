@@ -546,6 +546,8 @@ int reports_risk(struct req *r)
 		json_decref(bars);
 		buf_free(&lab);
 		view_times(r, pages, "verified_at");
+		json_array_foreach(cats, i, v)
+			view_days(r, json_object_get(v, "top_authors"), "departs_on");
 		/* The filter lists every category, not just the filtered one. */
 		sqlite3_stmt *st = db_stmt(r->db, "SELECT DISTINCT category FROM pages WHERE kind = "
 						  "'procedure' AND status = 'published' ORDER BY category");

@@ -280,6 +280,7 @@ int reports_stale(struct req *r)
 		return http_json(r, 200, c);
 	}
 	view_times(r, s.rows, "verified_at");
+	view_days(r, s.rows, "due_on");
 	stale_counts(r, s.rows);
 	json_object_set_new(c, "pages", s.rows);
 	json_object_set_new(c, "shown", json_integer((json_int_t)json_array_size(s.rows)));
@@ -467,6 +468,8 @@ int reports_gaps(struct req *r)
 		}
 	}
 	view_times(r, l.rows, "submitted_at");
+	view_days(r, v.rows, "due_on");
+	view_days(r, weeks, "week");
 	{
 		long long zero = 0;
 		size_t i;

@@ -17,6 +17,15 @@ struct req;
 void view_time(struct req *r, json_t *obj, const char *key);
 /* The same for every element of an array of objects. */
 void view_times(struct req *r, json_t *arr, const char *key);
+/* obj[key] is a day, "YYYY-MM-DD" (a due date, a departure): add
+ * key+"_text" as people write it in r's language, "25 nov 2026" or
+ * "Nov 25, 2026", for a template to put in <time datetime="{{key}}">.
+ * Anything else (not a string, not exactly that shape, no such day, as
+ * "2026-02-30") leaves obj as it was. The JSON API keeps the ISO day:
+ * call this on the HTML path only. */
+void view_day(struct req *r, json_t *obj, const char *key);
+/* The same for every element of an array of objects. */
+void view_days(struct req *r, json_t *arr, const char *key);
 /* Add "kind_label" (catalogue kind.procedure...) and "status_label". */
 void view_labels(struct req *r, json_t *obj);
 void view_labels_all(struct req *r, json_t *arr);

@@ -15,8 +15,8 @@ state through S.
 import re
 import xml.etree.ElementTree as ET
 
-from util import (check, error_text, form_values, inputs, json_error, parse, redirect_to,
-                  slug_of, status, textarea)
+from util import (bare_days, check, day_html, error_text, form_values, inputs, json_error, parse,
+                  redirect_to, slug_of, status, textarea)
 
 S = {}
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -360,6 +360,25 @@ def test_procedure_shows_challenge_and_related_lessons(srv):
     check(LESSON_TITLE not in text_of(r.text), "browse filter shows a lesson it should not")
 
 
+def test_lesson_date_reads_as_people_write_it(srv):
+    """The day of the case reads "2 mar 2026" in <time datetime>, on the
+    lesson and in the procedure's related lessons; the API keeps the ISO
+    day."""
+    day = day_html("2026-03-02")
+    r = status(S["rita"].get("/p/" + S["lesson"]), 200).text
+    check("<dd>%s</dd>" % day in r, "the lesson's date: %r", re.findall(r"<dd>[^\n]*2026[^\n]*", r))
+    check(bare_days(r) == [], "the lesson shows ISO days: %r", bare_days(r))
+    r = status(S["rita"].get("/p/" + S["proc"]), 200).text
+    check('<small class="meta">%s</small>' % day in r, "the related lesson's date: %r",
+          re.findall(r"[^\n]*2026-03-02[^\n]*", r))
+    check(bare_days(r) == [], "the procedure shows ISO days: %r", bare_days(r))
+    r = status(S["rita"].get("/p/%s?lang=en" % S["lesson"]), 200).text
+    check("<dd>%s</dd>" % day_html("2026-03-02", "en") in r, "the lesson's date in English")
+    j = S["rita"].api("GET", "/api/v1/pages/" + S["lesson"]).json()
+    check(j["lesson"]["happened_on"] == "2026-03-02" and "happened_on_text" not in j["lesson"],
+          "lesson JSON: %r", j["lesson"])
+
+
 def test_update_procedure_from_challenge(srv):
     lid = page_id(srv, S["lesson"])
     r = status(S["ana"].get("/p/%s/edit?lesson=%d" % (S["proc"], lid)), 200)
@@ -595,6 +614,16 @@ def test_verification_overdue_from_interval(srv):
     check([o["slug"] for o in inbox["overdue"]] == [S["proc"]], "owner inbox overdue: %r", inbox)
     check(S["eva"].api("GET", "/api/v1/me/inbox").json()["overdue"] == [],
           "someone else's overdue page in the inbox")
+    # The day it fell due, as people write it: on the page and in the
+    # owner's inbox on /me; the API's due_text stays the ISO day.
+    due = inbox["overdue"][0]["due_text"]
+    check(re.match(r"^\d{4}-\d{2}-\d{2}$", due), "API due_text: %r", due)
+    check("Revisión vencida desde el %s." % day_html(due) in r.text, "the page's banner: %r",
+          re.findall(r"Revisión vencida desde el[^\n]{0,80}", r.text))
+    me = status(S["tom"].get("/me"), 200).text
+    check("(vencida el %s)" % day_html(due) in me, "the inbox on /me: %r",
+          re.findall(r"vencida el[^\n]{0,80}", me))
+    check(bare_days(me) == [], "/me shows ISO days: %r", bare_days(me))
     # Only the owner, the backup owner or a manager may verify.
     before = counts(srv)
     json_error(S["eva"].api("POST", "/api/v1/pages/%s/verify" % S["proc"], {}), 403)

@@ -8,7 +8,8 @@ does not exist). Every answer is checked in the database too.
 import time
 import re
 
-from util import check, json_error, redirect_to, status, tidy, ensure_tidy, form_values
+from util import (bare_days, check, day_html, ensure_tidy, form_values, json_error, redirect_to,
+                  status, tidy)
 
 S = {}
 PAGES = {
@@ -359,6 +360,47 @@ def test_home_with_several_paths(srv):
                          "significant": True}), 200)
     warm_home(o, {"path": "/paths/%d" % g, "read": "1 de 2 leídas",
                   "next": "/p/hoja-de-reclamaciones", "more": None})
+
+
+def test_due_dates_read_as_people_write_them(srv):
+    """A new hire on her phone read "plazo: 2026-11-25": her due dates
+    read "25 nov 2026" (en: "Nov 25, 2026") in <time datetime>, on the
+    home page, /me and the path's page; the API keeps the ISO day."""
+    srv.add_user("paula", "staff", display="Paula")
+    p = srv.client()
+    redirect_to(p.login("paula"), "/")
+    pid = status(S["mara"].api("POST", "/api/v1/paths", {
+        "title": "Plazos de la primera semana",
+        "items": [{"page": "apertura-de-caja", "due_days": 3},
+                  {"page": "cierre-de-caja", "due_days": 10}]}), 201).json()["id"]
+    status(S["mara"].api("POST", "/api/v1/paths/%d/assign" % pid, {"user": "paula"}), 200)
+    at = srv.scalar("SELECT s.assigned_at FROM assignments s JOIN users u ON u.id = s.user_id "
+                    "WHERE u.username = 'paula' AND s.path_id = ?", pid)
+    due = [time.strftime("%Y-%m-%d", time.gmtime(at + d * 86400)) for d in (3, 10)]
+    # The API: the ISO days, and nothing the pages add.
+    items = status(p.api("GET", "/api/v1/paths/%d" % pid), 200).json()["items"]
+    check([i["due_on"] for i in items] == due, "API due days: %r, expected %r", items, due)
+    check(all(set(i) & {"due_on_text", "kind_label"} == set() for i in items),
+          "the API's items carry the page's words: %r", items)
+    # The home page: the next page and its day, as words.
+    warm_home(p, {"path": "/paths/%d" % pid, "read": "0 de 2 leídas",
+                  "next": "/p/apertura-de-caja",
+                  "more": "Tienes 1 itinerario más sin terminar: está en tu página."})
+    pages = {"/": status(p.get("/"), 200).text, "/me": status(p.get("/me"), 200).text,
+             "/paths/%d" % pid: status(p.get("/paths/%d" % pid), 200).text}
+    for path, body in pages.items():
+        check("plazo: " + day_html(due[0]) in body, "%s: no %r in %s", path,
+              "plazo: " + day_html(due[0]), re.findall(r"plazo:[^\n]{0,80}", body))
+        check(bare_days(body) == [], "%s shows ISO days: %r", path, bare_days(body))
+    check(day_html(due[1]) in pages["/paths/%d" % pid], "the path's page: both days")
+    en = status(p.get("/?lang=en"), 200).text
+    check("due: " + day_html(due[0], "en") in en, "in English: %r",
+          re.findall(r"due:[^\n]{0,80}", en))
+    en = status(p.get("/paths/%d?lang=en" % pid), 200).text
+    check(day_html(due[0], "en") in en and day_html(due[1], "en") in en, "the path in English")
+    if ensure_tidy():
+        for body in pages.values():
+            tidy(body)
 
 
 def test_pages_are_valid_html(srv):

@@ -8,9 +8,10 @@ and flushed; CSV answers (RFC 4180, formula cells neutralised).
 """
 import csv
 import io
+import re
 import time
 
-from util import check, ensure_tidy, json_error, redirect_to, status, tidy
+from util import bare_days, check, day_html, ensure_tidy, json_error, redirect_to, status, tidy
 
 S = {}
 FIVE = ["ed1", "ed2", "ed3", "ed4", "ed5"]
@@ -305,3 +306,60 @@ def test_stale_report(srv):
     check("Cuadre de vales" in r.text, "the HTML lists it")
     raw = b.get("/api/v1/reports/stale?format=csv").body.decode("utf-8")
     check('"\'=HYPERLINK(' in raw, "the stale CSV neutralises formulas too")
+
+
+def test_report_days_read_as_people_write_them(srv):
+    """The days in the reports read "31 ene 2030" in <time datetime>, not
+    "2030-01-31": due dates (stale, most viewed overdue), the weeks of the
+    searches, a departure (risk, handover). JSON and CSV keep ISO days."""
+    b = srv.client()
+    redirect_to(b.login("boss"), "/")
+    iso = r"^\d{4}-\d{2}-\d{2}$"
+    stale = status(b.api("GET", "/api/v1/reports/stale"), 200).json()["pages"]
+    gaps = status(b.api("GET", "/api/v1/reports/gaps"), 200).json()
+    viewed, weeks = gaps["most_viewed_overdue"], gaps["weeks"]
+    check(stale and viewed and len(weeks) == 12, "rows to look at: %r %r", stale, viewed)
+    for row in stale + viewed:
+        check(re.match(iso, row["due_on"]) and "due_on_text" not in row, "JSON row: %r", row)
+    check(all(re.match(iso, w["week"]) and "week_text" not in w for w in weeks), "weeks: %r", weeks)
+    html = status(b.get("/reports/stale"), 200).text
+    for row in stale:
+        m = re.search(r"<tr>\s*<th[^>]*><a href=\"/p/%s\">.*?</tr>" % row["slug"], html, re.S)
+        check(m and day_html(row["due_on"]) in m.group(0), "stale row of %s: %r", row["slug"],
+              m and m.group(0))
+    check(bare_days(html) == [], "the stale report shows ISO days: %r", bare_days(html))
+    html = status(b.get("/reports/gaps"), 200).text
+    for row in viewed:
+        check(day_html(row["due_on"]) in html, "most viewed overdue: no %s", row["due_on"])
+    for w in weeks:
+        check(day_html(w["week"]) in html, "week of %s", w["week"])
+    check(bare_days(html) == [], "the gaps report shows ISO days: %r", bare_days(html))
+    rows = list(csv.DictReader(io.StringIO(
+        status(b.get("/reports/stale?format=csv"), 200).body.decode("utf-8-sig"))))
+    check(rows and all(re.match(iso, x["due_on"]) for x in rows), "CSV days: %r", rows)
+    # Sola leaves on 2030-01-31.
+    leaves = day_html("2030-01-31")
+    html = status(b.get("/reports/risk"), 200).text
+    check("(se va %s)" % leaves in html, "risk: %r", re.findall(r"se va[^)]*\)", html))
+    check(bare_days(html) == [], "the risk report shows ISO days: %r", bare_days(html))
+    cats = status(b.api("GET", "/api/v1/reports/risk"), 200).json()["categories"]
+    sola = [a for c in cats for a in c["top_authors"] if a["name"] == "Sola Pérez"]
+    check(sola and all(a["departs_on"] == "2030-01-31" and "departs_on_text" not in a
+                       for a in sola), "risk JSON: %r", sola)
+    html = status(b.get("/reports/handover?user=solo"), 200).text
+    check("se va el <strong>%s</strong>" % leaves in html, "handover: %r",
+          re.findall(r"se va el.{0,80}", html))
+    check('name="departs_on" value="2030-01-31"' in html, "the date field keeps the ISO day")
+    check(bare_days(html) == [], "the handover page shows ISO days: %r", bare_days(html))
+    html = status(b.get("/reports/handover"), 200).text
+    check("se va el %s</small>" % leaves in html and
+          re.search(r"<option[^>]*>[^<]*se va el 31 ene 2030[^<]*</option>", html),
+          "the people: %r", re.findall(r"se va el.{0,80}", html))
+    check(bare_days(html) == [], "the handover page shows ISO days: %r", bare_days(html))
+    j = status(b.api("GET", "/api/v1/reports/handover?user=solo"), 200).json()
+    check(j["user"]["departs_on"] == "2030-01-31" and "departs_on_text" not in j["user"],
+          "handover JSON: %r", j["user"])
+    if ensure_tidy():
+        for path in ("/reports/stale", "/reports/gaps", "/reports/risk", "/reports/handover",
+                     "/reports/handover?user=solo"):
+            tidy(status(b.get(path), 200).text)

@@ -172,6 +172,28 @@ def inline_scripts(body):
     return bad
 
 
+MONTHS = {"es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov",
+                  "dic"),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                 "Dec")}
+
+
+def day_html(iso, lang="es"):
+    """How a page shows the day "YYYY-MM-DD": <time datetime="2026-11-25">
+    with "25 nov 2026" (es) or "Nov 25, 2026" (en) in it."""
+    y, m, d = (int(x) for x in iso.split("-"))
+    mon = MONTHS[lang][m - 1]
+    words = "%d %s %d" % (d, mon, y) if lang == "es" else "%s %d, %d" % (mon, d, y)
+    return '<time datetime="%s">%s</time>' % (iso, words)
+
+
+def bare_days(body):
+    """The ISO days ("2026-11-25") a reader would see in the page's text
+    (tags and their attributes, where machines read them, left out)."""
+    t = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    return re.findall(r"\b\d{4}-\d{2}-\d{2}\b", t)
+
+
 def has_link(body, href):
     return any(a.get("href") == href for tag, a in parse(body).elements if tag == "a")
 
