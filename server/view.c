@@ -21,6 +21,24 @@ static const char *const months_es[] = {"ene", "feb", "mar", "abr", "may", "jun"
 static const char *const months_en[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* A day as people write it: "25 nov 2026", or "Nov 25, 2026" in English
+ * (m is 1 to 12). */
+static void put_day(struct buf *s, bool en, int y, int m, int d)
+{
+	if (en) {
+		buf_puts(s, months_en[m - 1]);
+		buf_putc(s, ' ');
+		buf_int(s, d);
+		buf_puts(s, ", ");
+	} else {
+		buf_int(s, d);
+		buf_putc(s, ' ');
+		buf_puts(s, months_es[m - 1]);
+		buf_putc(s, ' ');
+	}
+	buf_int(s, y);
+}
+
 void view_date(int64_t t, char *out)
 {
 	time_t tt = (time_t)t;
@@ -82,18 +100,7 @@ void view_time(struct req *r, json_t *obj, const char *key)
 	t = (time_t)json_integer_value(v);
 	gmtime_r(&t, &tm);
 	/* Built by hand: this runs several times per page view. */
-	if (en) {
-		buf_puts(&s, months_en[tm.tm_mon]);
-		buf_putc(&s, ' ');
-		buf_int(&s, tm.tm_mday);
-		buf_puts(&s, ", ");
-	} else {
-		buf_int(&s, tm.tm_mday);
-		buf_putc(&s, ' ');
-		buf_puts(&s, months_es[tm.tm_mon]);
-		buf_putc(&s, ' ');
-	}
-	buf_int(&s, tm.tm_year + 1900);
+	put_day(&s, en, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 	buf_puts(&s, ", ");
 	buf_int_pad(&s, tm.tm_hour, 2);
 	buf_putc(&s, ':');
@@ -167,18 +174,7 @@ void view_day(struct req *r, json_t *obj, const char *key)
 		return;
 	if (m == 2 && day == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))
 		return;
-	if (strcmp(r->lang, "en") == 0) {
-		buf_puts(&s, months_en[m - 1]);
-		buf_putc(&s, ' ');
-		buf_int(&s, day);
-		buf_puts(&s, ", ");
-	} else {
-		buf_int(&s, day);
-		buf_putc(&s, ' ');
-		buf_puts(&s, months_es[m - 1]);
-		buf_putc(&s, ' ');
-	}
-	buf_int(&s, y);
+	put_day(&s, strcmp(r->lang, "en") == 0, y, m, day);
 	buf_puts(&k, key);
 	buf_puts(&k, "_text");
 	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));
