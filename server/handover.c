@@ -241,14 +241,12 @@ int handover_page(struct req *r)
 	return http_page(r, 200, "handover", c);
 }
 
+/* A departure: a real day, this century or the next two. */
 static bool date_ok(const char *d)
 {
 	int y, m, day;
-	char extra;
 
-	return strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3 &&
-	       y >= 2000 && y <= 2200 && m >= 1 && m <= 12 && day >= 1 && day <= 31 &&
-	       d[4] == '-' && d[7] == '-';
+	return text_day(d, strlen(d), &y, &m, &day) && y >= 2000 && y <= 2200;
 }
 
 static int back_to(struct req *r, long long uid, const char *done)

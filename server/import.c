@@ -85,7 +85,7 @@ static int apply_meta(struct db *db, long long page_id, const struct fmatter *fm
 {
 	sqlite3_stmt *st;
 	const char *v;
-	int rc;
+	int rc, y, m, d;
 
 	st = db_stmt(db, "UPDATE pages SET owner_id = coalesce(?2, owner_id), "
 			 "backup_owner_id = coalesce(?3, backup_owner_id), "
@@ -128,7 +128,9 @@ static int apply_meta(struct db *db, long long page_id, const struct fmatter *fm
 	v = fmatter_get(fm, "outcome");
 	db_bind_text(st, 5, v && (strcmp(v, "positive") == 0 || strcmp(v, "negative") == 0 ||
 				  strcmp(v, "mixed") == 0) ? v : NULL);
-	db_bind_text(st, 6, fmatter_get(fm, "happened_on"));
+	/* Like the outcome, a day that is not one is left out. */
+	if ((v = fmatter_get(fm, "happened_on")) && text_day(v, strlen(v), &y, &m, &d))
+		db_bind_text(st, 6, v);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

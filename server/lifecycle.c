@@ -154,13 +154,12 @@ void lifecycle_event(struct req *r, long long page_id, const char *action,
 
 /* ---- lessons ---- */
 
+/* A lesson's day: a real day from 1900 to 2200. */
 static bool date_ok(const char *d)
 {
 	int y, m, day;
-	char extra;
 
-	return strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &day, &extra) == 3 &&
-	       y >= 1900 && y <= 2200 && m >= 1 && m <= 12 && day >= 1 && day <= 31;
+	return text_day(d, strlen(d), &y, &m, &day) && y >= 1900 && y <= 2200;
 }
 
 static bool outcome_ok(const char *o)

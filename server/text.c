@@ -223,6 +223,41 @@ void text_slugify(struct buf *out, const char *s, size_t n, size_t max)
 		buf_puts(out, "pagina");
 }
 
+/* The n digits at s as a number, or -1 if one of them is not a digit. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+bool text_day(const char *s, size_t n, int *y, int *m, int *d)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int yy, mm, dd;
+
+	/* By hand, not with sscanf: "%4d" takes "2026-1-5", signs and
+	 * spaces. */
+	if (!s || n != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	yy = digits(s, 4);
+	mm = digits(s + 5, 2);
+	dd = digits(s + 8, 2);
+	if (yy < 1 || mm < 1 || mm > 12 || dd < 1 || dd > mdays[mm - 1])
+		return false;
+	if (mm == 2 && dd == 29 && (yy % 4 != 0 || (yy % 100 == 0 && yy % 400 != 0)))
+		return false;
+	*y = yy;
+	*m = mm;
+	*d = dd;
+	return true;
+}
+
 bool text_slug_valid(const char *s, size_t max)
 {
 	size_t n = strlen(s);

@@ -56,6 +56,11 @@ void text_slugify(struct buf *out, const char *s, size_t n, size_t max);
  * or ending with '-', no "--". */
 bool text_slug_valid(const char *s, size_t max);
 
+/* True if s[0..n) is a day, "YYYY-MM-DD": exactly that shape, digits
+ * only (no sign, no space), a month 1 to 12 and a day that month has
+ * (2026-02-29 and 2030-04-31 are not days). Sets *y, *m, *d when true. */
+bool text_day(const char *s, size_t n, int *y, int *m, int *d);
+
 /* Trim ASCII white space from both ends: returns the start, sets *n. */
 const char *text_trim(const char *s, size_t *n);
 

@@ -9,6 +9,7 @@
 #include "http.h"
 #include "pages.h"
 #include "role.h"
+#include "text.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -142,37 +143,14 @@ void view_times(struct req *r, json_t *arr, const char *key)
 		view_time(r, v, key);
 }
 
-/* The n digits at s as a number, or -1 if one of them is not a digit. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 void view_day(struct req *r, json_t *obj, const char *key)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	json_t *v = json_object_get(obj, key);
-	const char *d = json_string_value(v);
 	struct buf k = BUF_INIT, s = BUF_INIT;
 	int y, m, day;
 
-	/* Checked by hand, not with sscanf: "%4d" takes "2026-1-5", signs
-	 * and spaces, and the day must exist in its month. */
-	if (!d || json_string_length(v) != 10 || d[4] != '-' || d[7] != '-')
-		return;
-	y = digits(d, 4);
-	m = digits(d + 5, 2);
-	day = digits(d + 8, 2);
-	if (y < 1 || m < 1 || m > 12 || day < 1 || day > mdays[m - 1])
-		return;
-	if (m == 2 && day == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))
+	if (!json_is_string(v) ||
+	    !text_day(json_string_value(v), json_string_length(v), &y, &m, &day))
 		return;
 	put_day(&s, strcmp(r->lang, "en") == 0, y, m, day);
 	buf_puts(&k, key);

@@ -262,6 +262,27 @@ def test_import_links_by_reference_and_checks_hashes(srv):
         other.cleanup()
 
 
+def test_import_leaves_out_a_day_that_does_not_exist(srv):
+    """A lesson's happened_on that is not a real day is left out, like an
+    outcome that is not one; the rest of the lesson is imported."""
+    d = os.path.join(srv.dir, "lessons_days")
+    os.makedirs(d)
+    for name, day in (("buena", "2026-02-28"), ("mala", "2026-02-30"), ("rara", "2026-+2-01")):
+        with open(os.path.join(d, name + ".md"), "w", encoding="utf-8") as f:
+            f.write('---\ntitle: "Caso %s"\nkind: "lesson"\nrule: "Regla"\n'
+                    'happened_on: "%s"\n---\nLo que pasó.\n' % (name, day))
+    other = fresh_server()
+    try:
+        r = other.cli("import", d, check=False)
+        check(r.returncode == 0, "import failed: %s", r.stderr.decode())
+        rows = other.query("SELECT p.slug, l.rule, l.happened_on FROM lessons l "
+                           "JOIN pages p ON p.id = l.page_id ORDER BY p.slug")
+        check(rows == [("buena", "Regla", "2026-02-28"), ("mala", "Regla", None),
+                       ("rara", "Regla", None)], "lessons: %r", rows)
+    finally:
+        other.cleanup()
+
+
 def test_backup_under_write_load(srv):
     before = srv.scalar("SELECT count(*) FROM pages")
     stop = threading.Event()

@@ -191,6 +191,22 @@ def test_lesson_with_unknown_procedure_is_400(srv):
     unchanged(srv, before, "an API lesson naming an unknown procedure")
 
 
+def test_lesson_day_that_does_not_exist_is_400(srv):
+    # The shape alone is not enough: February has no 30th, April no 31st,
+    # and a sign or a one-digit month is not a day either.
+    before = counts(srv)
+    for day in ("2026-02-30", "2030-04-31", "2027-02-29", "2026-+1-05", "2026-1-050", " 2026-3-2"):
+        r = S["sol"].post("/new", lesson_form(S["sol"], happened_on=day))
+        status(r, 400)
+        check("fecha" in (error_text(r.text) or "").lower(), "%s: error %r", day, error_text(r.text))
+        check(textarea(r.text, "markdown") == LESSON_MD, "%s: the typed text was lost", day)
+        r = S["sol"].api("PUT", "/api/v1/pages/leccion-con-dia-imposible",
+                         {"title": "Con día imposible", "kind": "lesson", "markdown": "x",
+                          "lesson": {"happened_on": day}})
+        json_error(r, 400)
+    unchanged(srv, before, "lessons dated on days that do not exist")
+
+
 def test_staff_writes_lesson_as_draft(srv):
     r = S["sol"].post("/new", lesson_form(S["sol"]))
     S["lesson"] = slug_of(r)

@@ -141,6 +141,10 @@ def test_departure_lists_owned_backup_and_sole(srv):
           "user: %r", j["user"])
     # Bad input: a date that is not one, a successor who is the person.
     status(b.post("/reports/handover/departure", {"user": "solo", "departs_on": "31/01/2030"}), 400)
+    for day in ("2030-02-31", "2030-06-31", "2031-02-29", "2030-+1-31"):
+        status(b.post("/reports/handover/departure", {"user": "solo", "departs_on": day}), 400)
+    check(srv.query("SELECT departs_on FROM users WHERE username = 'solo'") == [("2030-01-31",)],
+          "a day that does not exist changed the departure")
     status(b.post("/reports/handover/departure", {"user": "solo", "successor": "solo"}), 400)
     json_error(b.api("GET", "/api/v1/reports/handover?user=nadie"), 404)
     json_error(b.api("GET", "/api/v1/reports/handover"), 400)
