@@ -30,6 +30,16 @@ static const char *jstr(json_t *o, const char *key, bool *bad)
 	return json_string_value(v);
 }
 
+/* The same for true or false: absent or null is false. */
+static bool jbool(json_t *o, const char *key, bool *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v && !json_is_boolean(v) && !json_is_null(v))
+		*bad = true;
+	return json_is_true(v);
+}
+
 /* Strip what the API does not show, and add the lesson fields. */
 static json_t *page_out(struct req *r, json_t *p)
 {
@@ -250,7 +260,8 @@ int api_page_put(struct req *r)
 	in.status = jstr(body, "status", &bad);
 	tags = tags_arg(json_object_get(body, "tags"), &bad);
 	in.tags = tags;
-	in.significant = json_is_true(json_object_get(body, "significant"));
+	in.significant = jbool(body, "significant", &bad);
+	jbool(body, "resolve_flags", &bad); /* read by lifecycle_after_save */
 	in.author_id = r->uid;
 	/* The lesson that prompted this change (answers its challenge). */
 	if (json_is_integer(json_object_get(body, "from_lesson")))
@@ -260,7 +271,8 @@ int api_page_put(struct req *r)
 	rev = json_object_get(body, "base_rev");
 	if (rev && !json_is_integer(rev) && !json_is_null(rev))
 		bad = true;
-	lifecycle_lesson_from_json(json_object_get(body, "lesson"), &lesson);
+	if (lifecycle_lesson_from_json(json_object_get(body, "lesson"), &lesson) < 0)
+		bad = true;
 	if (bad || !in.markdown) {
 		free(tags);
 		return http_error(r, 400, "bad_request", bad ? "err.json" : "err.markdown");

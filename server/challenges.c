@@ -71,7 +71,8 @@ int challenges_api_list(struct req *r)
 int challenges_dismiss(struct req *r)
 {
 	const char *ids = http_arg(r, 0);
-	const char *reason = lifecycle_arg(r, "reason");
+	bool bad = false;
+	const char *reason = lifecycle_arg(r, "reason", &bad);
 	char *end, slug[SLUG_MAX + 1] = "", status[12] = "";
 	long long id = ids ? strtoll(ids, &end, 10) : 0, lesson = 0;
 	sqlite3_stmt *st;
@@ -79,7 +80,7 @@ int challenges_dismiss(struct req *r)
 	int changed;
 
 	if (!reason || !*reason)
-		reason = lifecycle_arg(r, "comment");
+		reason = lifecycle_arg(r, "comment", &bad);
 	if (!ids || *end || id < 1)
 		return http_error(r, 404, "not_found", "err.not_found");
 	st = db_stmt(r->db, "SELECT p.slug, c.status, c.lesson_id FROM challenges c "
@@ -95,6 +96,8 @@ int challenges_dismiss(struct req *r)
 	sqlite3_reset(st);
 	if (!*slug || lifecycle_page(r, slug, &p) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.json");
 	if (!reason || !*reason)
 		return http_error(r, 400, "bad_request", "err.reason_required");
 	if (!lifecycle_text_ok(reason, LC_TEXT_MAX, true))
@@ -128,5 +131,5 @@ int challenges_dismiss(struct req *r)
 		return http_error(r, 500, "error", "err.internal");
 	return lifecycle_done(r, 200, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id,
 						"slug", p.slug, "status", "dismissed", "reason", reason),
-			      lifecycle_arg(r, "back"), p.slug);
+			      http_form(r, "back"), p.slug);
 }

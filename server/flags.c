@@ -30,14 +30,17 @@ static bool reason_ok(const char *s)
 int flags_create(struct req *r)
 {
 	struct lc_page p;
-	const char *reason = lifecycle_arg(r, "reason");
-	const char *comment = lifecycle_arg(r, "comment");
+	bool bad = false;
+	const char *reason = lifecycle_arg(r, "reason", &bad);
+	const char *comment = lifecycle_arg(r, "comment", &bad);
 	sqlite3_stmt *st;
 	long long id;
 	int rc;
 
 	if (lifecycle_page(r, http_arg(r, 0), &p) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.json");
 	if (!reason_ok(reason))
 		return http_error(r, 400, "bad_request", "err.flag_reason");
 	if (!comment || !*comment)
@@ -127,7 +130,8 @@ int flags_api_list(struct req *r)
 int flags_resolve(struct req *r)
 {
 	const char *ids = http_arg(r, 0);
-	const char *comment = lifecycle_arg(r, "comment");
+	bool bad = false;
+	const char *comment = lifecycle_arg(r, "comment", &bad);
 	char *end, slug[SLUG_MAX + 1] = "";
 	long long id = ids ? strtoll(ids, &end, 10) : 0;
 	sqlite3_stmt *st;
@@ -151,6 +155,8 @@ int flags_resolve(struct req *r)
 		return http_error(r, 404, "not_found", "err.not_found");
 	if (!lifecycle_is_owner(r, &p) && r->role < ROLE_EDITOR)
 		return http_error(r, 403, "forbidden", "err.forbidden");
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.json");
 	if (!comment || !*comment)
 		return http_error(r, 400, "bad_request", "err.comment_required");
 	if (!lifecycle_text_ok(comment, LC_TEXT_MAX, true))
@@ -185,5 +191,5 @@ int flags_resolve(struct req *r)
 	return lifecycle_done(r, 200, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id,
 						"slug", p.slug, "status", "resolved",
 						"resolution", comment),
-			      lifecycle_arg(r, "back"), p.slug);
+			      http_form(r, "back"), p.slug);
 }

@@ -185,17 +185,29 @@ static const char *json_str_or_null(json_t *o, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-void lifecycle_lesson_from_json(json_t *lesson, struct lesson_in *l)
+int lifecycle_lesson_from_json(json_t *lesson, struct lesson_in *l)
 {
+	static const char *const texts[] = {"procedure", "rule", "outcome", "happened_on"};
+	json_t *b;
+
 	memset(l, 0, sizeof(*l));
 	if (!json_is_object(lesson))
-		return;
+		return lesson && !json_is_null(lesson) ? -1 : 0;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		json_t *v = json_object_get(lesson, texts[i]);
+		if (v && !json_is_string(v) && !json_is_null(v))
+			return -1;
+	}
+	b = json_object_get(lesson, "bent_rule");
+	if (b && !json_is_boolean(b) && !json_is_null(b))
+		return -1;
 	l->given = true;
 	l->procedure = json_str_or_null(lesson, "procedure");
-	l->bent_rule = json_is_true(json_object_get(lesson, "bent_rule"));
+	l->bent_rule = json_is_true(b);
 	l->rule = json_str_or_null(lesson, "rule");
 	l->outcome = json_str_or_null(lesson, "outcome");
 	l->happened_on = json_str_or_null(lesson, "happened_on");
+	return 0;
 }
 
 /* The procedure a lesson names: a slug or a title. 0 when none given,
@@ -323,7 +335,8 @@ void lifecycle_after_save(struct req *r, json_t *page, int rev, long long lesson
 	long long id = json_integer_value(json_object_get(page, "id"));
 	const char *kind = json_string_value(json_object_get(page, "kind"));
 	const char *slug = json_string_value(json_object_get(page, "slug"));
-	const char *comment = lifecycle_arg(r, "comment");
+	bool bad = false; /* the save's caller refused a comment that is not text */
+	const char *comment = lifecycle_arg(r, "comment", &bad);
 	bool resolve = http_form(r, "resolve_flags") != NULL ||
 		       json_is_true(json_object_get(r->json, "resolve_flags"));
 
@@ -538,13 +551,18 @@ bool lifecycle_is_owner(struct req *r, const struct lc_page *p)
 	return r->uid && (r->uid == p->owner_id || r->uid == p->backup_owner_id);
 }
 
-const char *lifecycle_arg(struct req *r, const char *name)
+const char *lifecycle_arg(struct req *r, const char *name, bool *bad)
 {
-	if (json_is_object(r->json)) {
-		json_t *v = json_object_get(r->json, name);
-		return json_is_string(v) ? json_string_value(v) : NULL;
+	json_t *v;
+
+	if (!r->json)
+		return http_form(r, name);
+	v = json_is_object(r->json) ? json_object_get(r->json, name) : NULL;
+	if (!json_is_object(r->json) || (v && !json_is_string(v) && !json_is_null(v))) {
+		*bad = true;
+		return NULL;
 	}
-	return http_form(r, name);
+	return json_string_value(v);
 }
 
 bool lifecycle_text_ok(const char *s, size_t max, bool required)

@@ -40,9 +40,11 @@ struct lesson_in {
 };
 
 /* Read the fields from a form (procedure, bent_rule, rule, outcome,
- * happened_on) or from the API's "lesson" object (may be NULL). */
+ * happened_on) or from the API's "lesson" object (may be NULL). The JSON
+ * one returns 0, or -1 when lesson is neither an object nor null, or one
+ * of its fields is of another type (text; bent_rule true or false). */
 void lifecycle_lesson_from_form(struct req *r, struct lesson_in *l);
-void lifecycle_lesson_from_json(json_t *lesson, struct lesson_in *l);
+int lifecycle_lesson_from_json(json_t *lesson, struct lesson_in *l);
 
 /* Add the lesson fields to an edit form f: from page (its lesson row)
  * when page is not NULL and f does not carry them yet. */
@@ -123,8 +125,11 @@ int lifecycle_page(struct req *r, const char *slug, struct lc_page *p);
 bool lifecycle_is_owner(struct req *r, const struct lc_page *p);
 
 /* An input field of r by name: the JSON body's string member when the
- * body is JSON, else the form field. NULL when absent. */
-const char *lifecycle_arg(struct req *r, const char *name);
+ * body is JSON, else the form field. NULL when absent (or JSON null). A
+ * JSON body that is not an object, or a member of another type, sets *bad
+ * and gives NULL: the handler answers 400 (err.json) rather than act as
+ * if the field had not been sent. */
+const char *lifecycle_arg(struct req *r, const char *name, bool *bad);
 
 /* A free-text answer (comment, reason): valid UTF-8, 1..max bytes after
  * trimming (when required), and no control characters but tab and line

@@ -172,6 +172,10 @@ int owners_save(struct req *r)
 
 	if (lifecycle_page(r, http_arg(r, 0), &p) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
+	/* A JSON body that is not an object would read as an empty form: a
+	 * save of nothing, recorded in the page's history. */
+	if (r->json && !json_is_object(r->json))
+		return http_error(r, 400, "bad_request", "err.json");
 	owner = p.owner_id;
 	backup = p.backup_owner_id;
 	days = p.review_days;

@@ -205,7 +205,10 @@ static const char *path_read(struct req *r, struct path_in *in)
 		if (v && !json_is_string(v) && !json_is_null(v))
 			return "paths.err_role";
 		in->auto_role = json_is_string(v) ? json_string_value(v) : NULL;
-		in->archived = json_is_true(json_object_get(b, "archived"));
+		v = json_object_get(b, "archived");
+		if (v && !json_is_boolean(v) && !json_is_null(v))
+			return "err.json";
+		in->archived = json_is_true(v);
 		if (!pages_title_ok(in->title))
 			return "err.title";
 		if (!plain_text_ok(in->description, DESCRIPTION_MAX))

@@ -270,14 +270,21 @@ int proposal_accept(struct req *r)
 	struct proposal x;
 	struct page_save in;
 	struct save_result res;
-	const char *comment = lifecycle_arg(r, "comment");
+	bool bad = false;
+	const char *comment = lifecycle_arg(r, "comment", &bad);
 	json_t *jr = json_object_get(r->json, "rebase");
 	long long rebase = json_is_integer(jr) ? json_integer_value(jr)
 					       : http_int(r, "rebase", 1, 1000000000, 0);
 	int rc;
 
+	if (jr && !json_is_integer(jr) && !json_is_null(jr))
+		bad = true;
 	if (lifecycle_page(r, http_arg(r, 0), &p) < 0 || load(r, &p, http_arg(r, 1), &x) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
+	if (bad) {
+		json_decref(x.j);
+		return http_error(r, 400, "bad_request", "err.json");
+	}
 	if (comment && !*comment)
 		comment = NULL;
 	if (!lifecycle_text_ok(comment, LC_TEXT_MAX, false)) {
@@ -329,12 +336,15 @@ int proposal_reject(struct req *r)
 {
 	struct lc_page p;
 	struct proposal x;
-	const char *comment = lifecycle_arg(r, "comment");
+	bool bad = false;
+	const char *comment = lifecycle_arg(r, "comment", &bad);
 	int rc;
 
 	if (lifecycle_page(r, http_arg(r, 0), &p) < 0 || load(r, &p, http_arg(r, 1), &x) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
 	json_decref(x.j);
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.json");
 	if (!comment || !*comment)
 		return http_error(r, 400, "bad_request", "err.comment_required");
 	if (!lifecycle_text_ok(comment, LC_TEXT_MAX, true))

@@ -250,19 +250,22 @@ static int answer(struct req *r, int rc, struct lc_page *p, const char *action)
 		return http_error(r, 500, "error", "err.internal");
 	return lifecycle_done(r, 200, json_pack("{s:s, s:s, s:s}", "slug", p->slug,
 						"status", p->status, "action", action),
-			      lifecycle_arg(r, "back"), p->slug);
+			      http_form(r, "back"), p->slug);
 }
 
 /* The comment of a decision: required for some; a 400 key or NULL. */
 static const char *comment_of(struct req *r, bool required, const char **out)
 {
-	const char *c = lifecycle_arg(r, "comment");
+	bool bad = false;
+	const char *c = lifecycle_arg(r, "comment", &bad);
 
 	if (!c || !*c)
-		c = lifecycle_arg(r, "reason");
+		c = lifecycle_arg(r, "reason", &bad);
 	if (c && !*c)
 		c = NULL;
 	*out = c;
+	if (bad)
+		return "err.json";
 	if (!lifecycle_text_ok(c, LC_TEXT_MAX, required))
 		return c ? "err.comment_text" : "err.comment_required";
 	return NULL;
@@ -289,12 +292,15 @@ int review_submit(struct req *r)
 int review_decide(struct req *r)
 {
 	struct lc_page p;
-	const char *decision = lifecycle_arg(r, "decision");
+	bool bad = false;
+	const char *decision = lifecycle_arg(r, "decision", &bad);
 	const char *comment, *err;
 	bool approve, ret, archive;
 
 	if (lifecycle_page(r, http_arg(r, 0), &p) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
+	if (bad)
+		return http_error(r, 400, "bad_request", "err.json");
 	approve = decision && is(decision, "approve");
 	ret = decision && is(decision, "return");
 	archive = decision && is(decision, "archive");
@@ -303,7 +309,7 @@ int review_decide(struct req *r)
 	if ((err = comment_of(r, ret || archive, &comment))) {
 		/* From the queue's form: the queue again, the message at the
 		 * item, rather than an error page that leaves it. */
-		const char *back = lifecycle_arg(r, "back");
+		const char *back = http_form(r, "back");
 		if (!r->api && back && strcmp(back, "/review") == 0)
 			return queue_page(r, 400, p.slug, err);
 		return http_error(r, 400, "bad_request", err);
@@ -385,16 +391,19 @@ int review_promote(struct req *r)
 	struct lc_page lesson;
 	struct page_save in;
 	struct save_result res;
-	const char *title = lifecycle_arg(r, "title");
+	bool bad = false;
+	const char *title = lifecycle_arg(r, "title", &bad);
+	json_t *jp = json_object_get(r->json, "publish");
 	bool publish = r->role >= ROLE_EDITOR &&
-		       (json_is_true(json_object_get(r->json, "publish")) ||
-			(http_form(r, "publish") && *http_form(r, "publish")));
+		       (json_is_true(jp) || (http_form(r, "publish") && *http_form(r, "publish")));
 	struct buf comment = BUF_INIT, loc = BUF_INIT;
 	char *md;
 	int status;
 
 	if (lifecycle_page(r, http_arg(r, 0), &lesson) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
+	if (bad || (jp && !json_is_boolean(jp) && !json_is_null(jp)))
+		return http_error(r, 400, "bad_request", "err.json");
 	if (!is(lesson.kind, "lesson"))
 		return http_error(r, 400, "bad_request", "err.not_lesson");
 	if (!is(lesson.status, "published"))
