@@ -87,10 +87,21 @@ int view_percent(long long part, long long whole)
 	return (int)pct;
 }
 
+/* obj[key + suffix] = s (valid UTF-8: our own words and digits). */
+static void set_suffixed(json_t *obj, const char *key, const char *suffix, const struct buf *s)
+{
+	struct buf k = BUF_INIT;
+
+	buf_puts(&k, key);
+	buf_puts(&k, suffix);
+	json_object_set_new(obj, k.data, json_stringn_nocheck(s->data, s->len));
+	buf_free(&k);
+}
+
 void view_time(struct req *r, json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
-	struct buf k = BUF_INIT, s = BUF_INIT;
+	struct buf s = BUF_INIT;
 	time_t t;
 	struct tm tm;
 	int64_t ago;
@@ -107,9 +118,7 @@ void view_time(struct req *r, json_t *obj, const char *key)
 	buf_putc(&s, ':');
 	buf_int_pad(&s, tm.tm_min, 2);
 	buf_puts(&s, " UTC");
-	buf_puts(&k, key);
-	buf_puts(&k, "_text");
-	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));
+	set_suffixed(obj, key, "_text", &s);
 
 	ago = db_now() - (int64_t)t;
 	buf_reset(&s);
@@ -127,10 +136,7 @@ void view_time(struct req *r, json_t *obj, const char *key)
 		buf_puts(&s, http_msg(r, "time.year"));
 	else
 		view_count(&s, http_msg(r, "time.years"), ago / (365 * 86400));
-	buf_truncate(&k, strlen(key));
-	buf_puts(&k, "_ago");
-	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));
-	buf_free(&k);
+	set_suffixed(obj, key, "_ago", &s);
 	buf_free(&s);
 }
 
@@ -146,17 +152,14 @@ void view_times(struct req *r, json_t *arr, const char *key)
 void view_day(struct req *r, json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
-	struct buf k = BUF_INIT, s = BUF_INIT;
+	struct buf s = BUF_INIT;
 	int y, m, day;
 
 	if (!json_is_string(v) ||
 	    !text_day(json_string_value(v), json_string_length(v), &y, &m, &day))
 		return;
 	put_day(&s, strcmp(r->lang, "en") == 0, y, m, day);
-	buf_puts(&k, key);
-	buf_puts(&k, "_text");
-	json_object_set_new(obj, k.data, json_stringn_nocheck(s.data, s.len));
-	buf_free(&k);
+	set_suffixed(obj, key, "_text", &s);
 	buf_free(&s);
 }
 
