@@ -192,6 +192,9 @@ int me_feed(struct req *r)
 			return http_error(r, 500, "error", "err.internal");
 		return me_render(r, 200, "me.feed_revoked", NULL);
 	}
+	/* Anything but the form's two buttons: the old link keeps working. */
+	if (!action || strcmp(action, "new") != 0)
+		return http_error(r, 400, "bad_request", "err.bad_request");
 	token = feed_token_new(r);
 	if (!token)
 		return http_error(r, 500, "error", "err.internal");

@@ -194,6 +194,10 @@ int owners_save(struct req *r)
 	if (owner && owner == backup)
 		return r->api ? http_error(r, 400, "bad_request", "err.same_owner")
 			      : settings_page(r, 400, &p, "err.same_owner");
+	/* The same values again: nothing to write, and nothing for the
+	 * page's history to say. */
+	if (owner == p.owner_id && backup == p.backup_owner_id && days == p.review_days)
+		goto done;
 	if (db_begin(r->db) < 0)
 		return http_error(r, 500, "error", "err.internal");
 	st = db_stmt(r->db, "UPDATE pages SET owner_id = ?2, backup_owner_id = ?3, review_days = ?4 "
@@ -221,6 +225,7 @@ int owners_save(struct req *r)
 	buf_free(&d);
 	if (db_commit(r->db) < 0)
 		return http_error(r, 500, "error", "err.internal");
+done:
 	if (r->api) {
 		json_t *pg = pages_get(r->db, p.slug, 0);
 		json_t *j = json_pack("{s:s, s:O, s:O, s:I}", "slug", p.slug,

@@ -615,6 +615,19 @@ def test_settings_owner_and_interval(srv):
     j = S["ana"].api("GET", "/api/v1/pages/" + S["proc"]).json()
     check(j["owner"]["name"] == "Tomás Gil" and j["review_days"] == 30, "page JSON: %r", j)
     check(srv.scalar("SELECT count(*) FROM audit WHERE action='page.settings'") == 1, "not audited")
+    # The same values again, by the form and by the API: nothing changed,
+    # so neither the history nor the audit log has anything to say.
+    before = counts(srv)
+    events = srv.scalar("SELECT count(*) FROM page_events WHERE action='settings'")
+    f = form_values(status(S["ana"].get("/p/%s/settings" % S["proc"]), 200).text,
+                    "/p/%s/settings" % S["proc"])
+    redirect_to(S["ana"].post("/p/%s/settings" % S["proc"], f), "/p/" + S["proc"])
+    j = status(S["ana"].api("POST", "/api/v1/pages/%s/settings" % S["proc"], {"review_days": 30}),
+               200).json()
+    check(j["review_days"] == 30 and j["owner"]["name"] == "Tomás Gil", "settings answer: %r", j)
+    check(srv.scalar("SELECT count(*) FROM page_events WHERE action='settings'") == events,
+          "an unchanged save of the settings wrote to the page's history")
+    unchanged(srv, before, "settings saved with the values they had")
 
 
 def test_verification_overdue_from_interval(srv):
@@ -892,6 +905,15 @@ def test_secret_feed(srv):
     token2 = re.search(r"/feed/([A-Za-z0-9_-]{43})\.atom", r.text).group(1)
     check(token2 != token, "the new token is the old one")
     status(anon.get("/feed/%s.atom" % token), 404)
+    parse_atom(anon.get("/feed/%s.atom" % token2))
+    # Anything but the form's two buttons changes nothing: the link works on.
+    before = counts(srv)
+    held = srv.scalar("SELECT feed_token_hash FROM users WHERE username='tom'")
+    for body in ({}, {"action": ""}, {"action": "nuevo"}, {"action": "revoke "}):
+        status(S["tom"].post("/me/feed", body), 400)
+    check(srv.scalar("SELECT feed_token_hash FROM users WHERE username='tom'") == held,
+          "a request that was neither new nor revoke replaced the feed link")
+    unchanged(srv, before, "feed requests with no known action")
     parse_atom(anon.get("/feed/%s.atom" % token2))
     status(S["tom"].post("/me/feed", {"action": "revoke"}), 200)
     status(anon.get("/feed/%s.atom" % token2), 404)
