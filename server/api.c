@@ -17,29 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *jstr(json_t *o, const char *key, bool *bad)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*bad = true;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-/* The same for true or false: absent or null is false. */
-static bool jbool(json_t *o, const char *key, bool *bad)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (v && !json_is_boolean(v) && !json_is_null(v))
-		*bad = true;
-	return json_is_true(v);
-}
-
 /* Strip what the API does not show, and add the lesson fields. */
 static json_t *page_out(struct req *r, json_t *p)
 {
@@ -252,16 +229,16 @@ int api_page_put(struct req *r)
 		return http_error(r, 400, "bad_request", "err.json");
 	memset(&in, 0, sizeof(in));
 	in.slug = slug;
-	in.title = jstr(body, "title", &bad);
-	in.kind = jstr(body, "kind", &bad);
-	in.markdown = jstr(body, "markdown", &bad);
-	in.comment = jstr(body, "comment", &bad);
-	in.category = jstr(body, "category", &bad);
-	in.status = jstr(body, "status", &bad);
+	in.title = http_json_text(body, "title", &bad);
+	in.kind = http_json_text(body, "kind", &bad);
+	in.markdown = http_json_text(body, "markdown", &bad);
+	in.comment = http_json_text(body, "comment", &bad);
+	in.category = http_json_text(body, "category", &bad);
+	in.status = http_json_text(body, "status", &bad);
 	tags = tags_arg(json_object_get(body, "tags"), &bad);
 	in.tags = tags;
-	in.significant = jbool(body, "significant", &bad);
-	jbool(body, "resolve_flags", &bad); /* read by lifecycle_after_save */
+	in.significant = http_json_bool(body, "significant", &bad);
+	http_json_bool(body, "resolve_flags", &bad); /* read by lifecycle_after_save */
 	in.author_id = r->uid;
 	/* The lesson that prompted this change (answers its challenge). */
 	if (json_is_integer(json_object_get(body, "from_lesson")))

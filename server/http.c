@@ -369,6 +369,24 @@ int http_json_dump(json_t *j, struct buf *out)
 	return -1;
 }
 
+const char *http_json_text(json_t *obj, const char *key, bool *bad)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v && !json_is_string(v) && !json_is_null(v))
+		*bad = true;
+	return json_string_value(v);
+}
+
+bool http_json_bool(json_t *obj, const char *key, bool *bad)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v && !json_is_boolean(v) && !json_is_null(v))
+		*bad = true;
+	return json_is_true(v);
+}
+
 int http_json(struct req *r, int status, json_t *j)
 {
 	buf_reset(&r->out);

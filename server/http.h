@@ -184,6 +184,13 @@ int http_json(struct req *r, int status, json_t *j);
 /* Append j as compact JSON and a newline, as http_json sends it: 0, or
  * -1 with out as it was. */
 int http_json_dump(json_t *j, struct buf *out);
+/* A member of a JSON request body (obj may be NULL or not an object):
+ * as text, NULL when absent or null; as true or false, false when absent
+ * or null. A member of another type sets *bad (the handler answers 400
+ * err.json rather than act as if it had not been sent) and reads as
+ * absent. */
+const char *http_json_text(json_t *obj, const char *key, bool *bad);
+bool http_json_bool(json_t *obj, const char *key, bool *bad);
 /* An error: JSON {error,message} on the API, else the error page. code is
  * a short machine word ("not_found"); msgkey a catalogue key. */
 int http_error(struct req *r, int status, const char *code, const char *msgkey);

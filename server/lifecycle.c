@@ -179,35 +179,20 @@ void lifecycle_lesson_from_form(struct req *r, struct lesson_in *l)
 	l->given = l->procedure || l->bent_rule || l->rule || l->outcome || l->happened_on;
 }
 
-static const char *json_str_or_null(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 int lifecycle_lesson_from_json(json_t *lesson, struct lesson_in *l)
 {
-	static const char *const texts[] = {"procedure", "rule", "outcome", "happened_on"};
-	json_t *b;
+	bool bad = false;
 
 	memset(l, 0, sizeof(*l));
 	if (!json_is_object(lesson))
 		return lesson && !json_is_null(lesson) ? -1 : 0;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-		json_t *v = json_object_get(lesson, texts[i]);
-		if (v && !json_is_string(v) && !json_is_null(v))
-			return -1;
-	}
-	b = json_object_get(lesson, "bent_rule");
-	if (b && !json_is_boolean(b) && !json_is_null(b))
-		return -1;
 	l->given = true;
-	l->procedure = json_str_or_null(lesson, "procedure");
-	l->bent_rule = json_is_true(b);
-	l->rule = json_str_or_null(lesson, "rule");
-	l->outcome = json_str_or_null(lesson, "outcome");
-	l->happened_on = json_str_or_null(lesson, "happened_on");
-	return 0;
+	l->procedure = http_json_text(lesson, "procedure", &bad);
+	l->bent_rule = http_json_bool(lesson, "bent_rule", &bad);
+	l->rule = http_json_text(lesson, "rule", &bad);
+	l->outcome = http_json_text(lesson, "outcome", &bad);
+	l->happened_on = http_json_text(lesson, "happened_on", &bad);
+	return bad ? -1 : 0;
 }
 
 /* The procedure a lesson names: a slug or a title. 0 when none given,
@@ -553,16 +538,13 @@ bool lifecycle_is_owner(struct req *r, const struct lc_page *p)
 
 const char *lifecycle_arg(struct req *r, const char *name, bool *bad)
 {
-	json_t *v;
-
 	if (!r->json)
 		return http_form(r, name);
-	v = json_is_object(r->json) ? json_object_get(r->json, name) : NULL;
-	if (!json_is_object(r->json) || (v && !json_is_string(v) && !json_is_null(v))) {
+	if (!json_is_object(r->json)) {
 		*bad = true;
 		return NULL;
 	}
-	return json_string_value(v);
+	return http_json_text(r->json, name, bad);
 }
 
 bool lifecycle_text_ok(const char *s, size_t max, bool required)

@@ -193,22 +193,22 @@ static const char *path_read(struct req *r, struct path_in *in)
 	memset(in, 0, sizeof(*in));
 	if (r->api) {
 		json_t *b = r->json, *v;
+		bool bad = false;
 		if (!json_is_object(b))
 			return "err.json";
 		v = json_object_get(b, "title");
 		in->title = json_is_string(v) ? json_string_value(v) : NULL;
-		v = json_object_get(b, "description");
-		if (v && !json_is_string(v) && !json_is_null(v))
+		in->description = http_json_text(b, "description", &bad);
+		if (bad)
 			return "err.json";
-		in->description = json_is_string(v) ? json_string_value(v) : "";
-		v = json_object_get(b, "auto_role");
-		if (v && !json_is_string(v) && !json_is_null(v))
+		if (!in->description)
+			in->description = "";
+		in->auto_role = http_json_text(b, "auto_role", &bad);
+		if (bad)
 			return "paths.err_role";
-		in->auto_role = json_is_string(v) ? json_string_value(v) : NULL;
-		v = json_object_get(b, "archived");
-		if (v && !json_is_boolean(v) && !json_is_null(v))
+		in->archived = http_json_bool(b, "archived", &bad);
+		if (bad)
 			return "err.json";
-		in->archived = json_is_true(v);
 		if (!pages_title_ok(in->title))
 			return "err.title";
 		if (!plain_text_ok(in->description, DESCRIPTION_MAX))

@@ -393,16 +393,16 @@ int review_promote(struct req *r)
 	struct save_result res;
 	bool bad = false;
 	const char *title = lifecycle_arg(r, "title", &bad);
-	json_t *jp = json_object_get(r->json, "publish");
+	bool json_publish = http_json_bool(r->json, "publish", &bad);
 	bool publish = r->role >= ROLE_EDITOR &&
-		       (json_is_true(jp) || (http_form(r, "publish") && *http_form(r, "publish")));
+		       (json_publish || (http_form(r, "publish") && *http_form(r, "publish")));
 	struct buf comment = BUF_INIT, loc = BUF_INIT;
 	char *md;
 	int status;
 
 	if (lifecycle_page(r, http_arg(r, 0), &lesson) < 0)
 		return http_error(r, 404, "not_found", "err.not_found");
-	if (bad || (jp && !json_is_boolean(jp) && !json_is_null(jp)))
+	if (bad)
 		return http_error(r, 400, "bad_request", "err.json");
 	if (!is(lesson.kind, "lesson"))
 		return http_error(r, 400, "bad_request", "err.not_lesson");
